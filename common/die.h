@@ -1,0 +1,45 @@
+#ifndef AELP_DIE_H
+#define AELP_DIE_H
+
+/*
+ * Diagnostics and exit codes shared by every AELP2 program.
+ *
+ * Messages go to stderr as "prog: message" (git's wording habits: lowercase,
+ * no final full stop, the subject quoted, file:line first when the input is
+ * at fault).  The exit codes are the contract of DESIGN.md; every --help
+ * repeats them.
+ */
+
+enum aelp_exit {
+	AELP_EXIT_OK = 0,           /* done */
+	AELP_EXIT_GATE = 1,         /* a gate or check said no (verdict, not an error) */
+	AELP_EXIT_USAGE = 2,        /* bad options or configuration */
+	AELP_EXIT_DATAERR = 65,     /* bad input data; nothing was written */
+	AELP_EXIT_UNAVAILABLE = 69, /* a remote service unavailable after retries */
+	AELP_EXIT_SOFTWARE = 70,    /* internal or I/O error (a failed write included) */
+	AELP_EXIT_NOPERM = 77       /* not permitted: flag off, no approval */
+};
+
+/* The exit-code table as --help prints it (one line per code). */
+extern const char aelp_exit_help[];
+
+/* Program name used as the message prefix; set once by opts_parse() or directly. */
+extern const char *aelp_progname;
+
+/* Print "prog: message\n" to stderr. */
+void warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* warn(), then exit(code).  Never returns. */
+void die(int code, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3), noreturn));
+
+/* Allocation that cannot fail: on failure dies with AELP_EXIT_SOFTWARE. */
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+/* Formatted string in new memory (caller frees). */
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

@@ -1,0 +1,258 @@
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "die.h"
+#include "ndjson.h"
+
+#define ND_INITIAL (256 * 1024)
+
+struct nd_reader {
+	FILE *f;
+	char *name;
+	char *buf;
+	size_t cap;
+	size_t start;        /* first unconsumed byte */
+	size_t end;          /* one past the last byte read */
+	size_t scan;         /* where the newline search resumes */
+	unsigned long lineno;
+	int eof;
+};
+
+struct nd_reader *nd_open(const char *path)
+{
+	struct nd_reader *r = xcalloc(1, sizeof *r);
+
+	if (!path || strcmp(path, "-") == 0) {
+		r->f = stdin;
+		r->name = xstrdup("<stdin>");
+	} else {
+		r->f = fopen(path, "rb");
+		if (!r->f)
+			die(AELP_EXIT_USAGE, "cannot open '%s': %s", path, strerror(errno));
+		r->name = xstrdup(path);
+	}
+	r->cap = ND_INITIAL;
+	r->buf = xmalloc(r->cap + 1);
+	return r;
+}
+
+const char *nd_name(const struct nd_reader *r)
+{
+	return r->name;
+}
+
+void nd_close(struct nd_reader *r)
+{
+	if (!r)
+		return;
+	if (r->f && r->f != stdin)
+		fclose(r->f);
+	free(r->buf);
+	free(r->name);
+	free(r);
+}
+
+/* Make room after end: slide the unconsumed tail to the front, or grow. */
+static void make_room(struct nd_reader *r)
+{
+	if (r->start > 0) {
+		memmove(r->buf, r->buf + r->start, r->end - r->start);
+		r->end -= r->start;
+		r->scan -= r->start;
+		r->start = 0;
+	}
+	if (r->end == r->cap) {
+		if (r->cap > ((size_t)-1) / 4)
+			die(AELP_EXIT_SOFTWARE, "%s: line %lu is too long to hold in memory",
+			    r->name, r->lineno + 1);
+		r->cap *= 2;
+		r->buf = xrealloc(r->buf, r->cap + 1);
+	}
+}
+
+static int is_blank(const char *s, size_t n)
+{
+	size_t i;
+	for (i = 0; i < n; i++)
+		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r')
+			return 0;
+	return 1;
+}
+
+int nd_next(struct nd_reader *r, struct nd_line *line)
+{
+	for (;;) {
+		char *nl = NULL;
+		size_t len;
+
+		if (r->scan < r->end)
+			nl = memchr(r->buf + r->scan, '\n', r->end - r->scan);
+		if (!nl) {
+			r->scan = r->end;
+			if (!r->eof) {
+				size_t got;
+				if (r->end == r->cap || r->start > 0)
+					make_room(r);
+				got = fread(r->buf + r->end, 1, r->cap - r->end, r->f);
+				r->end += got;
+				if (got == 0) {
+					if (ferror(r->f))
+						die(AELP_EXIT_SOFTWARE, "%s: read error: %s",
+						    r->name, strerror(errno));
+					r->eof = 1;
+				}
+				continue;
+			}
+			if (r->start == r->end)
+				return 0;
+			/* A final line without a newline. */
+			nl = r->buf + r->end;
+		}
+		r->lineno++;
+		line->text = r->buf + r->start;
+		len = (size_t)(nl - line->text);
+		r->start = r->scan = (size_t)(nl - r->buf) + (nl < r->buf + r->end);
+		if (len > 0 && line->text[len - 1] == '\r')
+			len--;
+		line->text[len] = '\0';
+		line->len = len;
+		line->lineno = r->lineno;
+		if (len == 0 || is_blank(line->text, len))
+			continue;
+		return 1;
+	}
+}
+
+/* ---- output ---- */
+
+static char *out_buf;
+
+void out_init(void)
+{
+	signal(SIGPIPE, SIG_IGN);
+	out_buf = xmalloc(1 << 20);
+	setvbuf(stdout, out_buf, _IOFBF, 1 << 20);
+}
+
+void out_check(FILE *f)
+{
+	if (ferror(f))
+		die(AELP_EXIT_SOFTWARE, "write error on %s: %s",
+		    f == stdout ? "standard output" : "output",
+		    errno ? strerror(errno) : "unknown error");
+}
+
+void out_finish(void)
+{
+	int bad = fflush(stdout) != 0 || ferror(stdout);
+	int e = errno;
+
+	if (fclose(stdout) != 0 && !bad) {
+		bad = 1;
+		e = errno;
+	}
+	if (bad)
+		die(AELP_EXIT_SOFTWARE, "write error on standard output: %s",
+		    e ? strerror(e) : "unknown error");
+	free(out_buf);
+	out_buf = NULL;
+}
+
+void jw_raw(FILE *f, const char *s, size_t n)
+{
+	fwrite_unlocked(s, 1, n, f);
+}
+
+void jw_str(FILE *f, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i, run = 0;
+
+	putc_unlocked('"', f);
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		if (i > run)
+			fwrite_unlocked(s + run, 1, i - run, f);
+		run = i + 1;
+		putc_unlocked('\\', f);
+		switch (c) {
+		case '"': putc_unlocked('"', f); break;
+		case '\\': putc_unlocked('\\', f); break;
+		case '\n': putc_unlocked('n', f); break;
+		case '\r': putc_unlocked('r', f); break;
+		case '\t': putc_unlocked('t', f); break;
+		case '\b': putc_unlocked('b', f); break;
+		case '\f': putc_unlocked('f', f); break;
+		default:
+			fputs_unlocked("u00", f);
+			putc_unlocked(hex[c >> 4], f);
+			putc_unlocked(hex[c & 15], f);
+		}
+	}
+	if (n > run)
+		fwrite_unlocked(s + run, 1, n - run, f);
+	putc_unlocked('"', f);
+}
+
+void jw_key(FILE *f, const char *key)
+{
+	jw_str(f, key, strlen(key));
+	putc_unlocked(':', f);
+}
+
+void jw_int(FILE *f, long long v)
+{
+	char buf[24], *p = buf + sizeof buf;
+	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+
+	do {
+		*--p = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		*--p = '-';
+	fwrite_unlocked(p, 1, (size_t)(buf + sizeof buf - p), f);
+}
+
+size_t fmt_real(char *buf, double v)
+{
+	int len, prec;
+
+	if (v != v || v - v != 0) {
+		memcpy(buf, "null", 5);
+		return 4;
+	}
+	/* Whole numbers below 2^53 print exactly as integers; add ".0". */
+	if (v == (double)(long long)v && v > -9007199254740992.0 && v < 9007199254740992.0) {
+		len = snprintf(buf, 32, "%lld.0", (long long)v);
+		if (v == 0 && 1 / v < 0) {     /* keep the sign of -0.0 */
+			memcpy(buf, "-0.0", 5);
+			len = 4;
+		}
+		return (size_t)len;
+	}
+	/* Shortest of 15, 16, 17 significant digits that reads back exactly. */
+	for (prec = 15; prec < 17; prec++) {
+		len = snprintf(buf, 32, "%.*g", prec, v);
+		if (strtod(buf, NULL) == v)
+			break;
+	}
+	if (prec == 17)
+		len = snprintf(buf, 32, "%.17g", v);
+	if (!strpbrk(buf, ".eEn")) {           /* e.g. 1e+20 has 'e'; 123 would not */
+		memcpy(buf + len, ".0", 3);
+		len += 2;
+	}
+	return (size_t)len;
+}
+
+void jw_real(FILE *f, double v)
+{
+	char buf[40];
+	size_t n = fmt_real(buf, v);
+	fwrite_unlocked(buf, 1, n, f);
+}

@@ -1,0 +1,152 @@
+#include <stdio.h>
+#include <string.h>
+
+#include "timefmt.h"
+
+/* Howard Hinnant's civil-date algorithms (public formulas). */
+long long days_from_civil(long long y, unsigned m, unsigned d)
+{
+	long long era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+void civil_from_days(long long z, long long *y, unsigned *m, unsigned *d)
+{
+	long long era, doe, yoe, doy, mp;
+
+	z += 719468;
+	era = (z >= 0 ? z : z - 146096) / 146097;
+	doe = z - era * 146097;
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	*d = (unsigned)(doy - (153 * mp + 2) / 5 + 1);
+	*m = (unsigned)(mp < 10 ? mp + 3 : mp - 9);
+	*y = yoe + era * 400 + (*m <= 2);
+}
+
+static int digits(const char *s, size_t n, unsigned *v)
+{
+	size_t i;
+
+	*v = 0;
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+		*v = *v * 10 + (unsigned)(s[i] - '0');
+	}
+	return 1;
+}
+
+static unsigned month_days(unsigned y, unsigned m)
+{
+	static const unsigned char md[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	if (m == 2 && (y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)))
+		return 29;
+	return md[m - 1];
+}
+
+static int ymd(const char *s, unsigned *y, unsigned *m, unsigned *d)
+{
+	if (s[4] != '-' || s[7] != '-')
+		return 0;
+	if (!digits(s, 4, y) || !digits(s + 5, 2, m) || !digits(s + 8, 2, d))
+		return 0;
+	if (*y < 1 || *m < 1 || *m > 12 || *d < 1 || *d > month_days(*y, *m))
+		return 0;
+	return 1;
+}
+
+int date_valid(const char *s, size_t n)
+{
+	unsigned y, m, d;
+	return n == 10 && ymd(s, &y, &m, &d);
+}
+
+size_t timestamp_canon(const char *s, size_t n, char *out, const char **why)
+{
+	unsigned y, mo, d, h, mi, sec, oh = 0, om = 0;
+	size_t i = 19, nfrac = 0;
+	char frac[7];
+	int sign = 0;
+	long long days, secs;
+	long long yy;
+	unsigned mm, dd;
+	const char *dummy;
+
+	if (!why)
+		why = &dummy;
+	*why = "not an RFC 3339 timestamp (YYYY-MM-DDTHH:MM:SS[.ffffff]Z)";
+	if (n < 19 || !ymd(s, &y, &mo, &d))
+		return 0;
+	if (s[10] != 'T' && s[10] != 't' && s[10] != ' ')
+		return 0;
+	if (s[13] != ':' || s[16] != ':' || !digits(s + 11, 2, &h) ||
+	    !digits(s + 14, 2, &mi) || !digits(s + 17, 2, &sec))
+		return 0;
+	if (h > 23 || mi > 59 || sec > 59) {
+		*why = "time of day out of range";
+		return 0;
+	}
+	if (i < n && s[i] == '.') {
+		i++;
+		while (i < n && s[i] >= '0' && s[i] <= '9') {
+			if (nfrac == 6) {
+				*why = "more than 6 fractional digits (BigQuery keeps microseconds)";
+				return 0;
+			}
+			frac[nfrac++] = s[i++];
+		}
+		if (nfrac == 0)
+			return 0;
+	}
+	if (i < n) {
+		if ((s[i] == 'Z' || s[i] == 'z') && i + 1 == n) {
+			i++;
+		} else if ((s[i] == '+' || s[i] == '-') && i + 6 == n && s[i + 3] == ':' &&
+			   digits(s + i + 1, 2, &oh) && digits(s + i + 4, 2, &om)) {
+			if (oh > 23 || om > 59) {
+				*why = "UTC offset out of range";
+				return 0;
+			}
+			sign = s[i] == '+' ? 1 : -1;
+			i += 6;
+		} else {
+			return 0;
+		}
+	}
+	while (nfrac > 0 && frac[nfrac - 1] == '0')
+		nfrac--;
+
+	secs = (long long)h * 3600 + mi * 60 + sec - sign * ((long long)oh * 3600 + om * 60);
+	days = days_from_civil(y, mo, d);
+	while (secs < 0) {
+		secs += 86400;
+		days--;
+	}
+	while (secs >= 86400) {
+		secs -= 86400;
+		days++;
+	}
+	civil_from_days(days, &yy, &mm, &dd);
+	if (yy < 1 || yy > 9999) {
+		*why = "timestamp out of range (years 0001 to 9999)";
+		return 0;
+	}
+	i = (size_t)snprintf(out, TS_CANON_MAX, "%04lld-%02u-%02uT%02lld:%02lld:%02lld",
+			     yy, mm, dd, secs / 3600, secs / 60 % 60, secs % 60);
+	if (nfrac) {
+		out[i++] = '.';
+		memcpy(out + i, frac, nfrac);
+		i += nfrac;
+	}
+	out[i++] = 'Z';
+	out[i] = '\0';
+	return i;
+}

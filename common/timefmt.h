@@ -1,0 +1,35 @@
+#ifndef AELP_TIMEFMT_H
+#define AELP_TIMEFMT_H
+
+#include <stddef.h>
+
+/*
+ * Calendar dates and RFC 3339 timestamps, as the warehouse stores them.
+ *
+ * DATE is "YYYY-MM-DD" with a real calendar day (2025-02-30 is refused).
+ * TIMESTAMP is stored in one canonical UTC text form,
+ *   "YYYY-MM-DDTHH:MM:SS[.ffffff]Z"
+ * with the fraction's trailing zeros dropped (and no fraction when it is
+ * zero), so text order is time order and equal instants compare equal.
+ */
+
+/* 1 if s[0..n) is a valid DATE, else 0. */
+int date_valid(const char *s, size_t n);
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (any year). */
+long long days_from_civil(long long y, unsigned m, unsigned d);
+/* The inverse: civil date of a day number. */
+void civil_from_days(long long z, long long *y, unsigned *m, unsigned *d);
+
+/*
+ * Parse an RFC 3339 timestamp s[0..n) and write its canonical UTC form to
+ * out (at least TS_CANON_MAX bytes, NUL-terminated).  Accepted: a 'T', 't'
+ * or ' ' between date and time; 0 to 6 fractional digits; 'Z', 'z',
+ * "+HH:MM" or "-HH:MM", or no zone at all (read as UTC, as BigQuery does).
+ * Returns the canonical length, or 0 when s is not such a timestamp; then
+ * *why (when not NULL) says what is wrong.
+ */
+#define TS_CANON_MAX 32
+size_t timestamp_canon(const char *s, size_t n, char *out, const char **why);
+
+#endif

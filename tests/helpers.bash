@@ -1,0 +1,40 @@
+# Shared set-up for the bats suites: a fresh warehouse per test, the
+bats_require_minimum_version 1.5.0
+# programs under test first on PATH ($AELP_BIN, default bin/).
+
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export AELP_SCHEMAS="$REPO/schemas"
+FIX="$REPO/tests/fixtures"
+
+setup() {
+  export AELP_HOME="$BATS_TEST_TMPDIR/home"
+  export PATH="${AELP_BIN:-$REPO/bin}:$PATH"
+  unset AELP_WAREHOUSE GOOGLE_CLOUD_PROJECT BIGQUERY_TRAINING_DATASET
+  WH="$AELP_HOME/warehouse.sqlite"
+}
+
+# Every table's qualified name, from the contract.
+all_tables() {
+  local f
+  for f in "$AELP_SCHEMAS"/tables/*.json; do basename "$f" .json; done
+}
+
+# The rows of a fixture as bq-extract writes them: every column of the
+# schema present (null when absent), keys sorted; one object per line.
+normalize_fixture() { # TABLE FILE
+  jq -c --slurpfile s "$AELP_SCHEMAS/tables/$1.json" \
+    '. as $r | reduce ($s[0].columns[].name) as $c ({}; .[$c] = $r[$c])' "$2" | jq -cS .
+}
+
+# A digest of a table's contents, to show a failed load changed nothing.
+table_digest() { # TABLE
+  bq-extract "$1" | sha256sum | cut -d' ' -f1
+}
+
+# N valid ads_campaign_performance rows with distinct keys.
+gen_campaign_rows() { # N [START]
+  awk -v n="$1" -v s="${2:-0}" 'BEGIN {
+    for (i = s; i < s + n; i++)
+      printf "{\"date\":\"2025-01-%02d\",\"campaign_id\":\"c%07d\",\"channel\":\"meta\",\"platform\":\"meta\",\"impressions\":%d,\"clicks\":%d,\"cost_micros\":%d,\"conversions\":%.2f,\"conversion_value\":%.2f}\n", i % 28 + 1, i, 1000 + i, 10 + i % 90, 1000000 * (i % 500), (i % 37) / 4.0, (i % 91) * 1.25
+  }'
+}

@@ -1,0 +1,122 @@
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+#include "ndjson.h"
+
+static char path[] = "/tmp/aelp-unit-ndjson-XXXXXX";
+
+static void write_file(const char *data, size_t n)
+{
+	FILE *f = fopen(path, "wb");
+	fwrite(data, 1, n, f);
+	fclose(f);
+}
+
+static const char *real_text(double v)
+{
+	static char buf[40];
+	fmt_real(buf, v);
+	return buf;
+}
+
+static void open_missing(const void *arg)
+{
+	nd_open((const char *)arg);
+}
+
+static const char *str_text(const char *s, size_t n)
+{
+	static char *buf;
+	static size_t len;
+	FILE *f;
+
+	free(buf);
+	buf = NULL;
+	f = open_memstream(&buf, &len);
+	jw_str(f, s, n);
+	fclose(f);
+	return buf;
+}
+
+int main(void)
+{
+	struct nd_reader *r;
+	struct nd_line l;
+	size_t big = 3 * 1024 * 1024 + 17, i;
+	char *data, err[512];
+	int fd = mkstemp(path);
+	double samples[] = { 0.1, 1.0 / 3, 2.5e-300, 1.7976931348623157e308, 123456.789012,
+			     9007199254740993.0, 1e21, 4.9e-324, -2.75 };
+
+	close(fd);
+
+	/* CRLF, blank lines (counted, skipped), a final line with no newline. */
+	write_file("{\"a\":1}\r\n\n   \r\n{\"b\":2}\n\t\n{\"c\":3}", 36);
+	r = nd_open(path);
+	CHECK_INT(nd_next(r, &l), 1);
+	CHECK_STR(l.text, "{\"a\":1}");
+	CHECK_INT(l.len, 7);
+	CHECK_INT(l.lineno, 1);
+	CHECK_INT(nd_next(r, &l), 1);
+	CHECK_STR(l.text, "{\"b\":2}");
+	CHECK_INT(l.lineno, 4);
+	CHECK_INT(nd_next(r, &l), 1);
+	CHECK_STR(l.text, "{\"c\":3}");
+	CHECK_INT(l.lineno, 6);
+	CHECK_INT(nd_next(r, &l), 0);
+	CHECK_INT(nd_next(r, &l), 0);
+	CHECK_STR(nd_name(r), path);
+	nd_close(r);
+
+	/* An empty file, and one of only newlines. */
+	write_file("", 0);
+	r = nd_open(path);
+	CHECK_INT(nd_next(r, &l), 0);
+	nd_close(r);
+	write_file("\n\n\n", 3);
+	r = nd_open(path);
+	CHECK_INT(nd_next(r, &l), 0);
+	nd_close(r);
+
+	/* A line longer than the buffer, between two short ones; a NUL byte kept. */
+	data = malloc(big + 40);
+	memcpy(data, "x\n", 2);
+	for (i = 2; i < big + 2; i++)
+		data[i] = (char)('a' + i % 26);
+	data[100] = '\0';
+	memcpy(data + big + 2, "\ny\n", 3);
+	write_file(data, big + 5);
+	r = nd_open(path);
+	CHECK_INT(nd_next(r, &l), 1);
+	CHECK_STR(l.text, "x");
+	CHECK_INT(nd_next(r, &l), 1);
+	CHECK_INT(l.len, big);
+	CHECK_INT(l.lineno, 2);
+	CHECK(memcmp(l.text, data + 2, big) == 0);
+	CHECK_INT(l.text[98], 0);
+	CHECK_INT(nd_next(r, &l), 1);
+	CHECK_STR(l.text, "y");
+	CHECK_INT(l.lineno, 3);
+	CHECK_INT(nd_next(r, &l), 0);
+	nd_close(r);
+	free(data);
+	unlink(path);
+
+	CHECK_INT(expect_exit(open_missing, "/nonexistent/file.ndjson", err, sizeof err), 2);
+	CHECK_HAS(err, "cannot open '/nonexistent/file.ndjson'");
+
+	/* Writer: escapes, integers, floats that read back exactly and stay floats. */
+	CHECK_STR(str_text("a\"b\\c\n\t\x01", 8), "\"a\\\"b\\\\c\\n\\t\\u0001\"");
+	CHECK_STR(str_text("caf\xc3\xa9", 5), "\"caf\xc3\xa9\"");
+	CHECK_STR(real_text(3.0), "3.0");
+	CHECK_STR(real_text(-0.0), "-0.0");
+	CHECK_STR(real_text(0.1), "0.1");
+	CHECK_STR(real_text(1e21), "1e+21");
+	CHECK_STR(real_text(NAN), "null");
+	CHECK_STR(real_text(-2.75), "-2.75");
+	for (i = 0; i < sizeof samples / sizeof *samples; i++)
+		CHECK(strtod(real_text(samples[i]), NULL) == samples[i]);
+	return h_done("ndjson");
+}

@@ -1,0 +1,73 @@
+#include <string.h>
+
+#include "harness.h"
+#include "timefmt.h"
+
+static const char *canon(const char *s)
+{
+	static char out[TS_CANON_MAX];
+	return timestamp_canon(s, strlen(s), out, NULL) ? out : "(refused)";
+}
+
+int main(void)
+{
+	long long y;
+	unsigned m, d;
+	long long z;
+	const char *why = NULL;
+	char out[TS_CANON_MAX];
+
+	CHECK(date_valid("2025-01-31", 10));
+	CHECK(date_valid("2024-02-29", 10));
+	CHECK(!date_valid("2025-02-29", 10));
+	CHECK(!date_valid("2025-02-30", 10));
+	CHECK(!date_valid("1900-02-29", 10));
+	CHECK(date_valid("2000-02-29", 10));
+	CHECK(!date_valid("2025-13-01", 10));
+	CHECK(!date_valid("2025-00-10", 10));
+	CHECK(!date_valid("2025-04-31", 10));
+	CHECK(!date_valid("2025-1-01", 9));
+	CHECK(!date_valid("2025/01/01", 10));
+	CHECK(!date_valid("0000-01-01", 10));
+	CHECK(!date_valid("2025-01-01T", 11));
+	CHECK(!date_valid("+025-01-01", 10));
+
+	CHECK_INT(days_from_civil(1970, 1, 1), 0);
+	CHECK_INT(days_from_civil(2000, 3, 1), 11017);
+	CHECK_INT(days_from_civil(1969, 12, 31), -1);
+	for (z = -800000; z <= 800000; z += 997) {
+		civil_from_days(z, &y, &m, &d);
+		if (days_from_civil(y, m, d) != z) {
+			CHECK_INT(days_from_civil(y, m, d), z);
+			break;
+		}
+	}
+	CHECK(z > 800000);
+
+	CHECK_STR(canon("2025-03-04T05:06:07Z"), "2025-03-04T05:06:07Z");
+	CHECK_STR(canon("2025-03-04t05:06:07z"), "2025-03-04T05:06:07Z");
+	CHECK_STR(canon("2025-03-04 05:06:07"), "2025-03-04T05:06:07Z");
+	CHECK_STR(canon("2025-03-04T05:06:07.250000Z"), "2025-03-04T05:06:07.25Z");
+	CHECK_STR(canon("2025-03-04T05:06:07.000Z"), "2025-03-04T05:06:07Z");
+	CHECK_STR(canon("2025-03-04T05:06:07.123456Z"), "2025-03-04T05:06:07.123456Z");
+	CHECK_STR(canon("2025-03-04T05:06:07+02:00"), "2025-03-04T03:06:07Z");
+	CHECK_STR(canon("2025-03-04T01:30:00+02:00"), "2025-03-03T23:30:00Z");
+	CHECK_STR(canon("2024-12-31T22:00:00-05:30"), "2025-01-01T03:30:00Z");
+	CHECK_STR(canon("2024-03-01T00:15:00+01:00"), "2024-02-29T23:15:00Z");
+	CHECK_STR(canon("2025-03-04T05:06:07.5-00:00"), "2025-03-04T05:06:07.5Z");
+	CHECK_STR(canon("2025-02-29T00:00:00Z"), "(refused)");
+	CHECK_STR(canon("2025-03-04T24:00:00Z"), "(refused)");
+	CHECK_STR(canon("2025-03-04T05:60:00Z"), "(refused)");
+	CHECK_STR(canon("2025-03-04T05:06:07"), "2025-03-04T05:06:07Z");
+	CHECK_STR(canon("2025-03-04T05:06:07.Z"), "(refused)");
+	CHECK_STR(canon("2025-03-04T05:06:07ZZ"), "(refused)");
+	CHECK_STR(canon("2025-03-04T05:06:07+0200"), "(refused)");
+	CHECK_STR(canon("2025-03-04"), "(refused)");
+	CHECK_STR(canon("0001-01-01T00:30:00+01:00"), "(refused)");
+	CHECK_STR(canon("9999-12-31T23:59:59Z"), "9999-12-31T23:59:59Z");
+	CHECK_INT(timestamp_canon("2025-03-04T05:06:07.1234567Z", 28, out, &why), 0);
+	CHECK_HAS(why, "6 fractional digits");
+	CHECK_INT(timestamp_canon("2025-03-04T05:06:07+25:00", 25, out, &why), 0);
+	CHECK_HAS(why, "offset");
+	return h_done("timefmt");
+}

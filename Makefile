@@ -39,6 +39,7 @@ DEB_PACKAGES := build-essential pkg-config libjansson-dev libgsl-dev libcurl4-op
 
 .PHONY: all check check-unit check-cmd check-asan demo bench deps clean help
 .DELETE_ON_ERROR:
+.SECONDARY:
 
 all: $(PROG_BINS)
 

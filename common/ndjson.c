@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <math.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -234,6 +235,46 @@ size_t fmt_real(char *buf, double v)
 			len = 4;
 		}
 		return (size_t)len;
+	}
+	/* Money and rates usually have few decimals: find the fewest k with
+	 * v == m / 10^k for an integer m.  IEEE division is correctly rounded,
+	 * so the text "m with k decimals" then reads back to exactly v. */
+	if (fabs(v) >= 1e-4 && fabs(v) < 1e15) {
+		static const double p10[] = { 1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8 };
+		int k;
+		for (k = 1; k <= 8; k++) {
+			double m = nearbyint(v * p10[k]);
+			if (fabs(m) < 9007199254740992.0 && m / p10[k] == v) {
+				long long im = (long long)m;
+				unsigned long long u = im < 0 ? 0ULL - (unsigned long long)im : (unsigned long long)im;
+				char digits[24], *d = digits + sizeof digits;
+				int nd = 0, i = 0;
+				do {
+					*--d = (char)('0' + u % 10);
+					u /= 10;
+					nd++;
+				} while (u);
+				len = 0;
+				if (im < 0)
+					buf[len++] = '-';
+				if (nd <= k) {
+					buf[len++] = '0';
+					buf[len++] = '.';
+					for (i = 0; i < k - nd; i++)
+						buf[len++] = '0';
+					memcpy(buf + len, d, (size_t)nd);
+					len += nd;
+				} else {
+					memcpy(buf + len, d, (size_t)(nd - k));
+					len += nd - k;
+					buf[len++] = '.';
+					memcpy(buf + len, d + nd - k, (size_t)k);
+					len += k;
+				}
+				buf[len] = '\0';
+				return (size_t)len;
+			}
+		}
 	}
 	/* Shortest of 15, 16, 17 significant digits that reads back exactly. */
 	for (prec = 15; prec < 17; prec++) {

@@ -31,6 +31,15 @@ void civil_from_days(long long z, long long *y, unsigned *m, unsigned *d)
 	*y = yoe + era * 400 + (*m <= 2);
 }
 
+/* Write v as exactly n decimal digits, zero-padded. */
+static void put_digits(char *out, unsigned v, int n)
+{
+	while (n-- > 0) {
+		out[n] = (char)('0' + v % 10);
+		v /= 10;
+	}
+}
+
 static int digits(const char *s, size_t n, unsigned *v)
 {
 	size_t i;
@@ -139,8 +148,18 @@ size_t timestamp_canon(const char *s, size_t n, char *out, const char **why)
 		*why = "timestamp out of range (years 0001 to 9999)";
 		return 0;
 	}
-	i = (size_t)snprintf(out, TS_CANON_MAX, "%04lld-%02u-%02uT%02lld:%02lld:%02lld",
-			     yy, mm, dd, secs / 3600, secs / 60 % 60, secs % 60);
+	put_digits(out, (unsigned)yy, 4);
+	out[4] = '-';
+	put_digits(out + 5, mm, 2);
+	out[7] = '-';
+	put_digits(out + 8, dd, 2);
+	out[10] = 'T';
+	put_digits(out + 11, (unsigned)(secs / 3600), 2);
+	out[13] = ':';
+	put_digits(out + 14, (unsigned)(secs / 60 % 60), 2);
+	out[16] = ':';
+	put_digits(out + 17, (unsigned)(secs % 60), 2);
+	i = 19;
 	if (nfrac) {
 		out[i++] = '.';
 		memcpy(out + i, frac, nfrac);

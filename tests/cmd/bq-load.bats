@@ -95,7 +95,7 @@ bad_file() { # one good row, then the bad line
 
 @test "bad input: an integer out of INT64 range" {
   bad_file "${good_row/\"cost_micros\":5000000/\"cost_micros\":9223372036854775808}"
-  refuse ads_campaign_performance "$f" "2: integer out of INT64 range"
+  refuse ads_campaign_performance "$f" "2: column 'cost_micros' (INT64): integer out of INT64 range"
 }
 
 @test "bad input: NaN or Infinity" {

@@ -116,7 +116,32 @@ int main(void)
 	CHECK_STR(real_text(1e21), "1e+21");
 	CHECK_STR(real_text(NAN), "null");
 	CHECK_STR(real_text(-2.75), "-2.75");
+	CHECK_STR(real_text(593.92), "593.92");
+	CHECK_STR(real_text(-0.05), "-0.05");
+	CHECK_STR(real_text(0.0001), "0.0001");
+	CHECK_STR(real_text(12.34567891), "12.34567891");
+	CHECK_STR(real_text(123456.789012), "123456.789012");
+	CHECK_STR(real_text(0.1 + 0.2), "0.30000000000000004");
+	CHECK_STR(real_text(1.0 / 3), "0.3333333333333333");
 	for (i = 0; i < sizeof samples / sizeof *samples; i++)
 		CHECK(strtod(real_text(samples[i]), NULL) == samples[i]);
+	/* Every float read back exactly: many values with few decimals, and raw bit patterns. */
+	{
+		unsigned long long x = 88172645463325252ULL;
+		int bad = 0, k;
+		for (k = 0; k < 200000; k++) {
+			double v;
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			if (k % 2)
+				v = (double)(long long)(x % 2000000001ULL - 1000000000LL) / (k % 3 ? 100.0 : 10000.0);
+			else
+				memcpy(&v, &x, sizeof v);
+			if (isfinite(v) && strtod(real_text(v), NULL) != v && bad++ < 3)
+				fprintf(stderr, "float %.17g wrote '%s'\n", v, real_text(v));
+		}
+		CHECK_INT(bad, 0);
+	}
 	return h_done("ndjson");
 }

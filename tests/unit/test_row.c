@@ -1,3 +1,4 @@
+#include <jansson.h>
 #include <string.h>
 
 #include "fixture_schema.h"
@@ -20,6 +21,76 @@ static int parse(const char *s)
 #define BAD(s, why) do { CHECK_INT(parse(s), -1); CHECK_HAS(err, why); } while (0)
 
 static struct schema_set *g_set;
+
+/* xorshift64*: a fixed, portable sequence for the differential test. */
+static unsigned long long rng = 0x9E3779B97F4A7C15ULL;
+static unsigned rnd(unsigned n)
+{
+	rng ^= rng >> 12;
+	rng ^= rng << 25;
+	rng ^= rng >> 27;
+	return (unsigned)((rng * 2685821657736338717ULL) >> 33) % n;
+}
+
+/*
+ * The scanner against jansson as an oracle: on mutated lines both must
+ * agree on whether the text is well-formed JSON.  Returns disagreements.
+ */
+static int differential(const struct table_schema *t, int cases)
+{
+	static const char *const seeds[] = {
+		"{\"event_id\":\"e\\u00e9\\n\",\"day\":\"2025-01-02\",\"n\":-12,\"x\":1.5e-3,\"ok\":true,"
+		"\"notes\":{\"a\":[1,2.5,{\"b\":null}],\"c\":\"\\ud83d\\ude00\"},\"extra\":[false,\"x\"]}",
+		"  {\"event_id\" : \"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\", \"day\":\"2025-01-02\", \"at\":\"2025-01-02T00:00:00Z\"}  ",
+		"{\"event_id\":\"\\\"q\\\"\\/\\b\\f\\r\\t\",\"day\":\"2025-01-02\",\"x\":0,\"n\":0,\"notes\":[]}",
+	};
+	static const char pool[] = "\"\\{}[],:u0-.eE +tfn\x80\xc3\xff\x01\x7f" "9";
+	char buf[512], why[1200];
+	int disagree = 0, i;
+	struct row_parser *p = row_parser_new(g_set, t, ROW_IGNORE_UNKNOWN);
+
+	for (i = 0; i < cases; i++) {
+		const char *seed = seeds[rnd(3)];
+		size_t n = strlen(seed), k, edits = 1 + rnd(3);
+		json_error_t je;
+		json_t *j;
+		int ours, theirs;
+
+		memcpy(buf, seed, n);
+		for (k = 0; k < edits; k++) {
+			unsigned op = rnd(4), at = rnd((unsigned)n);
+			if (op == 0) {
+				buf[at] = pool[rnd(sizeof pool - 1)];
+			} else if (op == 1) {
+				n = at;                          /* truncate */
+			} else if (op == 2 && n + 1 < sizeof buf) {
+				memmove(buf + at + 1, buf + at, n - at);
+				buf[at] = pool[rnd(sizeof pool - 1)];
+				n++;
+			} else if (n > 1) {
+				memmove(buf + at, buf + at + 1, n - at - 1);
+				n--;
+			}
+			if (n == 0)
+				break;
+		}
+		buf[n] = '\0';
+		if (memchr(buf, '\0', n))
+			continue;
+		ours = row_parse(p, buf, n, &row, why, sizeof why) == 0 ||
+		       strncmp(why, "malformed JSON", 14) != 0;
+		j = json_loadb(buf, n, JSON_DECODE_ANY, &je);
+		theirs = j != NULL || strstr(je.text, "too big integer") || strstr(je.text, "overflow");
+		json_decref(j);
+		if (ours != theirs) {
+			if (disagree++ < 5)
+				fprintf(stderr, "differ (ours %d, jansson %d): %s\n  %s | %s\n", ours, theirs,
+					buf, ours ? "" : why, je.text);
+		}
+	}
+	row_parser_free(p);
+	return disagree;
+}
 
 static void load_bad_schema(const void *arg)
 {
@@ -82,7 +153,7 @@ int main(void)
 	BAD("{\"event_id\":\"e\",\"day\":\"2025-01-02\",\"n\":1e300}", "too large to be exact");
 	BAD("{\"event_id\":\"e\",\"day\":\"2025-01-02\",\"x\":NaN}", "malformed JSON");
 	BAD("{\"event_id\":\"e\",\"day\":\"2025-01-02\",\"x\":Infinity}", "malformed JSON");
-	BAD("{\"event_id\":\"e\",\"day\":\"2025-01-02\",\"x\":1e400}", "malformed JSON");
+	BAD("{\"event_id\":\"e\",\"day\":\"2025-01-02\",\"x\":1e400}", "column 'x' (FLOAT64): 1e400 is out of range");
 	BAD("{\"event_id\":\"e\",\"day\":\"2025-01-02\",\"x\":\"1.5\"}", "expected a number, found a string");
 	BAD("{\"event_id\":\"e\",\"day\":\"2025-01-02\",\"ok\":1}", "expected true or false");
 	BAD("{\"event_id\":\"e\",\"day\":\"2025-02-30\"}", "'2025-02-30' is not a valid YYYY-MM-DD date");
@@ -104,6 +175,54 @@ int main(void)
 	memcpy(big + sizeof big - 3, "\"}", 3);
 	BAD(big, "...' is not a valid");
 	CHECK(strlen(err) < 200);
+	row_parser_free(rp);
+
+	/* Escapes decode to UTF-8; JSON columns are stored compact. */
+	rp = row_parser_new(set, ev, 0);
+	OK("{\"event_id\":\"a\\n\\u00e9\\ud83d\\ude00\\\"\\/\",\"day\":\"2025-01-02\",\"notes\": { \"k\" : [ 1 , \"\\u0041\" ] } }");
+	CHECK(row.v[0].n == 10 && memcmp(row.v[0].s, "a\n\xc3\xa9\xf0\x9f\x98\x80\"/", 10) == 0);
+	CHECK(row.v[6].n == 13 && memcmp(row.v[6].s, "{\"k\":[1,\"A\"]}", 13) == 0);
+	OK("{\"ev\\u0065nt_id\":\"k\",\"day\":\"2025-01-02\",\"notes\":\"tab\\there\"}");
+	CHECK(row.v[0].n == 1 && row.v[0].s[0] == 'k');
+	CHECK(row.v[6].n == 11 && memcmp(row.v[6].s, "\"tab\\there\"", 11) == 0);
+	BAD("{\"event_id\":\"\\udc00\",\"day\":\"2025-01-02\"}", "lone low surrogate");
+	BAD("{\"event_id\":\"\\ud800x\",\"day\":\"2025-01-02\"}", "unpaired surrogate");
+	BAD("{\"event_id\":\"\\q\",\"day\":\"2025-01-02\"}", "invalid escape");
+	BAD("{\"event_id\":\"a\tb\",\"day\":\"2025-01-02\"}", "control character");
+	BAD("{\"event_id\":\"\xed\xa0\x80\",\"day\":\"2025-01-02\"}", "invalid UTF-8 (byte 0xed)");
+	BAD("{\"event_id\":\"\xc0\xaf\",\"day\":\"2025-01-02\"}", "invalid UTF-8 (byte 0xc0)");
+	BAD("{\"event_id\":\"e\",\"day\":\"2025-01-02\",\"n\":012}", "malformed JSON at column 41: expected ',' or '}'");
+	BAD("{\"event_id\":\"e\",\"day\":\"2025-01-02\",\"n\":-}", "malformed JSON");
+	BAD("{\"event_id\":\"e\",\"day\":\"2025-01-02\",\"x\":.5}", "malformed JSON");
+	BAD("{\"event_id\":\"e\",\"day\":\"2025-01-02\",}", "malformed JSON");
+	BAD("{\"event_id\":\"e\",\"day\":\"2025-01-02\",\"notes\":[1,]}", "malformed JSON");
+	BAD("{\"event_id\":\"e\",\"day\":\"2025-01-02\",\"notes\":{\"a\" 1}}", "expected ':'");
+	BAD("{\"event_id\":\"e\",\"day\":\"2025-01-02\",\"n\":tru}", "invalid token");
+	BAD("{\"event_id\":\"e\",\"day\":\"2025-01-02\",\"notes\":{\"n\":99999999999999999999}}",
+	    "integer out of INT64 range");
+	BAD("", "malformed JSON");
+	BAD("{\"_table\":\"events\",\"_table\":\"events\",\"event_id\":\"e\",\"day\":\"2025-01-02\"}",
+	    "duplicate key '_table'");
+	{
+		/* Nesting deeper than MAX_DEPTH is refused, not a stack overflow. */
+		static char deep[2200];
+		size_t d = 0;
+		d += (size_t)sprintf(deep, "{\"event_id\":\"e\",\"day\":\"2025-01-02\",\"notes\":");
+		for (i = 0; i < 1000; i++)
+			deep[d++] = '[';
+		deep[d] = '\0';
+		BAD(deep, "nested too deeply");
+	}
+	/* Every prefix of a valid line is handled (and refused). */
+	{
+		const char *line = "{\"event_id\":\"e\\u00e9\",\"day\":\"2025-01-02\",\"notes\":{\"a\":[1,-2.5e3,true]}}";
+		size_t n = strlen(line), k, refused = 0;
+		for (k = 0; k < n; k++)
+			refused += row_parse(rp, line, k, &row, err, sizeof err) != 0;
+		CHECK_INT(refused, n);
+		CHECK_INT(row_parse(rp, line, n, &row, err, sizeof err), 0);
+	}
+	CHECK_INT(differential(ev, 40000), 0);
 	row_parser_free(rp);
 
 	/* --ignore-unknown drops fields; a 1 MB string is fine. */

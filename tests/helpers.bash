@@ -31,10 +31,13 @@ table_digest() { # TABLE
   bq-extract "$1" | sha256sum | cut -d' ' -f1
 }
 
-# N valid ads_campaign_performance rows with distinct keys.
-gen_campaign_rows() { # N [START]
-  awk -v n="$1" -v s="${2:-0}" 'BEGIN {
+# N valid ads_campaign_performance rows with distinct keys; with PAD, each
+# row also carries a campaign_name of PAD characters.
+gen_campaign_rows() { # N [START [PAD]]
+  awk -v n="$1" -v s="${2:-0}" -v pad="${3:-0}" 'BEGIN {
+    name = ""
+    if (pad > 0) { name = sprintf("%*s", pad, ""); gsub(/ /, "n", name); name = ",\"campaign_name\":\"" name "\"" }
     for (i = s; i < s + n; i++)
-      printf "{\"date\":\"2025-01-%02d\",\"campaign_id\":\"c%07d\",\"channel\":\"meta\",\"platform\":\"meta\",\"impressions\":%d,\"clicks\":%d,\"cost_micros\":%d,\"conversions\":%.2f,\"conversion_value\":%.2f}\n", i % 28 + 1, i, 1000 + i, 10 + i % 90, 1000000 * (i % 500), (i % 37) / 4.0, (i % 91) * 1.25
+      printf "{\"date\":\"2025-01-%02d\",\"campaign_id\":\"c%07d\",\"channel\":\"meta\",\"platform\":\"meta\",\"impressions\":%d,\"clicks\":%d,\"cost_micros\":%d,\"conversions\":%.2f,\"conversion_value\":%.2f%s}\n", i % 28 + 1, i, 1000 + i, 10 + i % 90, 1000000 * (i % 500), (i % 37) / 4.0, (i % 91) * 1.25, name
   }'
 }

@@ -48,6 +48,20 @@ struct args {
 	size_t nparams;
 };
 
+/* BigQuery's parameter names: a letter or '_', then letters, digits, '_'. */
+static int param_name_valid(const char *s)
+{
+	size_t i;
+
+	if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || *s == '_'))
+		return 0;
+	for (i = 1; s[i]; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+		      (s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
+			return 0;
+	return i <= 128;
+}
+
 static void on_opt(int id, const char *arg, void *ctx)
 {
 	struct args *a = ctx;
@@ -66,8 +80,9 @@ static void on_opt(int id, const char *arg, void *ctx)
 		p = &a->params[a->nparams++];
 		colon = memchr(arg, ':', (size_t)(eq - arg));
 		name = xstrndup(arg, (size_t)((colon ? colon : eq) - arg));
-		if (!ident_valid(name) && !(name[0] >= 'A' && name[0] <= 'Z'))
-			usage_error(&spec, "--param '%s': '%s' is not a parameter name", arg, name);
+		if (!param_name_valid(name))
+			usage_error(&spec, "--param '%s': '%s' is not a parameter name "
+				    "(letters, digits, '_')", arg, name);
 		p->name = name;
 		p->type = T_STRING;
 		p->value = eq + 1;

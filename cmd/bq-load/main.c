@@ -94,7 +94,8 @@ int main(int argc, char **argv)
 	struct wh *w;
 	char *dir, why[1100];
 	size_t *counts, t, total = 0;
-	unsigned long long bad = 0;
+	unsigned long long bad = 0, seen = 0;
+	int progress, shown = 0;   /* a "\r" progress line is on the terminal */
 	int first, f, nfiles;
 
 	first = opts_parse(&spec, argc, argv, on_opt, &a);
@@ -121,6 +122,7 @@ int main(int argc, char **argv)
 	if (wh_load_begin(w, a.mode, fixed, &err) != 0)
 		die(err.code, "%s", err.msg);
 
+	progress = isatty(2);
 	nfiles = argc - first;
 	for (f = 0; f < (nfiles ? nfiles : 1); f++) {
 		struct nd_reader *r = nd_open(nfiles ? argv[first + f] : "-");
@@ -136,7 +138,15 @@ int main(int argc, char **argv)
 				if (rc != 0)
 					snprintf(why, sizeof why, "%s", err.msg);
 			}
+			if (progress && ++seen % 100000 == 0) {
+				fprintf(stderr, "\rbq-load: %llu rows read", seen);
+				shown = 1;
+			}
 			if (rc != 0) {
+				if (shown) {
+					fputc('\n', stderr);
+					shown = 0;
+				}
 				if (bad < (unsigned long long)a.maxerr)
 					warn("%s:%lu: %s", nd_name(r), line.lineno, why);
 				bad++;
@@ -144,6 +154,8 @@ int main(int argc, char **argv)
 		}
 		nd_close(r);
 	}
+	if (shown)
+		fputc('\n', stderr);
 	row_parser_free(rp);
 
 	counts = xcalloc(set->ntables, sizeof *counts);

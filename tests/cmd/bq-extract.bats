@@ -45,6 +45,11 @@ load ../helpers
   run --separate-stderr bq-extract --query 'SELECT 1' --param b:NUMERIC=1
   [ "$status" -eq 2 ]
   [[ "$stderr" == *"unknown type 'NUMERIC'"* ]]
+  run --separate-stderr bq-extract --query 'SELECT @Start_2 AS s' --param Start_2:INT64=5
+  [ "$output" = '{"s":5}' ]
+  run --separate-stderr bq-extract --query 'SELECT 1' --param 2x=1
+  [ "$status" -eq 2 ]
+  [[ "$stderr" == *"'2x' is not a parameter name"* ]]
 }
 
 @test "queries cannot change the warehouse; SQL errors exit 65" {

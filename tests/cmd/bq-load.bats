@@ -252,25 +252,30 @@ bad_file() { # one good row, then the bad line
   before=$(table_digest ads_campaign_performance)
   fifo="$BATS_TEST_TMPDIR/rows.fifo"
   mkfifo "$fifo"
-  gen_campaign_rows 30000 > "$BATS_TEST_TMPDIR/half.ndjson"
+  # Enough data (about 110 MB) that SQLite spills the open transaction into
+  # the WAL file (its page cache is 64 MB): the kill lands with uncommitted
+  # pages on disk.
+  gen_campaign_rows 100000 0 1000 > "$BATS_TEST_TMPDIR/half.ndjson"
   bq-load ads_campaign_performance < "$fifo" 2>/dev/null &
   loader=$!
-  # Keep the writer end open after the rows: the loader waits mid-load for more.
+  # Keep the writer end open after the rows: the loader then waits mid-load for more.
   exec 7> "$fifo"
   cat "$BATS_TEST_TMPDIR/half.ndjson" >&7
-  # Wait until the loader has written rows into its open transaction.
-  for i in $(seq 1 100); do
-    [ -s "$AELP_HOME/warehouse.sqlite-wal" ] && [ "$(stat -c %s "$AELP_HOME/warehouse.sqlite-wal")" -gt 1000000 ] && break
+  wal="$AELP_HOME/warehouse.sqlite-wal"
+  for i in $(seq 1 600); do
+    [ -s "$wal" ] && [ "$(stat -c %s "$wal")" -gt 4000000 ] && break
     sleep 0.1
   done
+  [ "$(stat -c %s "$wal")" -gt 4000000 ] || { echo "the load never reached the WAL"; false; }
   kill -0 "$loader"
   kill -KILL "$loader"
   exec 7>&-
   wait "$loader" || true
   [ "$(table_digest ads_campaign_performance)" = "$before" ]
   [ "$(sqlite3 "$AELP_HOME/warehouse.sqlite" 'PRAGMA integrity_check')" = "ok" ]
-  # The warehouse is usable at once: no stale lock.
-  run --separate-stderr bq-load ads_campaign_performance "$BATS_TEST_TMPDIR/half.ndjson"
+  # The warehouse is usable at once: no stale lock, and the same rows load.
+  head -n 30000 "$BATS_TEST_TMPDIR/half.ndjson" > "$BATS_TEST_TMPDIR/part.ndjson"
+  run --separate-stderr bq-load ads_campaign_performance "$BATS_TEST_TMPDIR/part.ndjson"
   [ "$status" -eq 0 ]
   [[ "$stderr" == *"loaded 30000 rows"* ]]
 }

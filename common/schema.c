@@ -270,7 +270,8 @@ struct schema_set *schema_load(const char *dir)
 	int n, i;
 	size_t j;
 
-	set->dir = xstrdup(dir);
+	set->dir = dir ? xstrdup(dir) : schema_dir_default();
+	dir = set->dir;
 	sub = xasprintf("%s/tables", dir);
 	n = scandir(sub, &ents, NULL, alphasort);
 	if (n < 0)

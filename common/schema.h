@@ -57,7 +57,8 @@ struct schema_set {
 char *schema_dir_default(void);
 
 /*
- * Read every table and view under dir.  A missing folder dies with exit 2;
+ * Read every table and view under dir (NULL: schema_dir_default()).  A
+ * missing folder dies with exit 2;
  * a malformed file dies with exit 65 naming the file and what is wrong.
  */
 struct schema_set *schema_load(const char *dir);

@@ -87,10 +87,10 @@ size_t timestamp_canon(const char *s, size_t n, char *out, const char **why)
 	long long days, secs;
 	long long yy;
 	unsigned mm, dd;
-	const char *dummy;
+	const char *ignored;
 
 	if (!why)
-		why = &dummy;
+		why = &ignored;
 	*why = "not an RFC 3339 timestamp (YYYY-MM-DDTHH:MM:SS[.ffffff]Z)";
 	if (n < 19 || !ymd(s, &y, &mo, &d))
 		return 0;

@@ -22,6 +22,13 @@
  * exit code the program should use (DESIGN.md) and whose msg says why.
  */
 
+/* The environment every warehouse program reads, as --help prints it. */
+#define WH_ENV_HELP \
+	"Environment:\n" \
+	"  AELP_HOME        folder of the embedded warehouse (default ./var)\n" \
+	"  AELP_WAREHOUSE   sqlite | sqlite:PATH | bigquery:PROJECT.DATASET\n" \
+	"  AELP_SCHEMAS     the contract folder (default: schemas/ beside bin/)\n"
+
 struct wh_err {
 	int code;
 	char msg[1024];

@@ -34,10 +34,7 @@ static const struct opts_spec spec = {
 	"  {\"object\":\"table\",\"name\":\"ads_campaign_performance\",\"action\":\"created\",\"detail\":\"...\"}\n"
 	"with action created, altered, replaced (a view whose query changed) or unchanged.",
 	options,
-	"Environment:\n"
-	"  AELP_HOME        folder of the embedded warehouse (default ./var)\n"
-	"  AELP_WAREHOUSE   sqlite | sqlite:PATH | bigquery:PROJECT.DATASET\n"
-	"  AELP_SCHEMAS     the contract folder\n"
+	WH_ENV_HELP
 	"\n"
 	"Example:\n"
 	"  bq-ensure && bq-ensure | grep -v unchanged   # the second run prints nothing\n",
@@ -93,7 +90,7 @@ int main(int argc, char **argv)
 	struct schema_set *set;
 	struct wh_err err = { 0 };
 	struct wh *w;
-	char *dir, detail[512], *report = NULL;
+	char detail[512], *report = NULL;
 	size_t reportlen = 0;
 	FILE *rf;
 	int first, nnames, *used, i;
@@ -102,9 +99,7 @@ int main(int argc, char **argv)
 
 	first = opts_parse(&spec, argc, argv, on_opt, &a);
 	out_init();
-	dir = a.schemas ? xstrdup(a.schemas) : schema_dir_default();
-	set = schema_load(dir);
-	free(dir);
+	set = schema_load(a.schemas);
 	nnames = argc - first;
 	used = xcalloc((size_t)nnames + 1, sizeof *used);
 

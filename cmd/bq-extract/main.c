@@ -31,10 +31,7 @@ static const struct opts_spec spec = {
 	"column that is an expression (COUNT(*), a sum) takes the type of its value.\n"
 	"Queries cannot change the warehouse.",
 	options,
-	"Environment:\n"
-	"  AELP_HOME        folder of the embedded warehouse (default ./var)\n"
-	"  AELP_WAREHOUSE   sqlite | sqlite:PATH | bigquery:PROJECT.DATASET\n"
-	"  AELP_SCHEMAS     the contract folder\n"
+	WH_ENV_HELP
 	"\n"
 	"Examples:\n"
 	"  bq-extract gaelp_users.journey_sessions\n"
@@ -141,7 +138,7 @@ int main(int argc, char **argv)
 	struct wh_query *q;
 	struct wh *w;
 	const struct value *vals;
-	char *dir, **keys;
+	char **keys;
 	size_t i, j, n;
 	unsigned long rows = 0;
 	int first, rc;
@@ -154,9 +151,7 @@ int main(int argc, char **argv)
 	if (!a.query && a.nparams)
 		usage_error(&spec, "--param goes with --query");
 	out_init();
-	dir = a.schemas ? xstrdup(a.schemas) : schema_dir_default();
-	set = schema_load(dir);
-	free(dir);
+	set = schema_load(a.schemas);
 
 	w = wh_open_env(set, WH_OPEN_READ, &err);
 	if (!w)

@@ -43,10 +43,7 @@ static const struct opts_spec spec = {
 	"FILE:LINE: reason, and the exit status is 65.  Rows loaded per table are reported\n"
 	"on stderr.  --replace with a TABLE empties it even when the input has no rows.",
 	options,
-	"Environment:\n"
-	"  AELP_HOME        folder of the embedded warehouse (default ./var)\n"
-	"  AELP_WAREHOUSE   sqlite | sqlite:PATH | bigquery:PROJECT.DATASET\n"
-	"  AELP_SCHEMAS     the contract folder\n"
+	WH_ENV_HELP
 	"\n"
 	"Examples:\n"
 	"  bq-load ads_campaign_performance day.ndjson\n"
@@ -92,7 +89,7 @@ int main(int argc, char **argv)
 	struct row_parser *rp;
 	struct wh_err err = { 0 };
 	struct wh *w;
-	char *dir, why[1100];
+	char why[1100];
 	size_t *counts, t, total = 0;
 	unsigned long long bad = 0, seen = 0;
 	int progress, shown = 0;   /* a "\r" progress line is on the terminal */
@@ -101,9 +98,7 @@ int main(int argc, char **argv)
 	first = opts_parse(&spec, argc, argv, on_opt, &a);
 	if (a.nmodes > 1)
 		usage_error(&spec, "--append, --replace and --upsert exclude each other");
-	dir = a.schemas ? xstrdup(a.schemas) : schema_dir_default();
-	set = schema_load(dir);
-	free(dir);
+	set = schema_load(a.schemas);
 
 	if (!a.table && first < argc && schema_table(set, argv[first]))
 		a.table = argv[first++];

@@ -3,7 +3,8 @@
  * every column of schemas/tables/ads_campaign_performance.json filled, some
  * NULLABLE ones null.  Deterministic: a fixed-seed splitmix64, no libc rand.
  *
- *   cc -O2 -o gen gen_ads_campaign_performance.c && ./gen 1000000 > rows.ndjson
+ *   cc -O2 -Icommon -o gen tests/bench/gen_ads_campaign_performance.c common/timefmt.c
+ *   ./gen 1000000 > rows.ndjson
  *
  * Rows go day by day (from 2023-01-01, at most 730 days), each day every one
  * of ceil(N / 730) campaigns once, so the key (date, campaign_id) is unique.
@@ -12,6 +13,8 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+
+#include "timefmt.h"
 
 #define DAYS 730
 
@@ -28,19 +31,16 @@ static uint64_t next64(void)
 static double unif(void) { return (double)(next64() >> 11) / 9007199254740992.0; }
 static long below(long n) { return (long)(next64() % (uint64_t)n); }
 
-/* Days since 1970-01-01 to a civil date (H. Hinnant's algorithm). */
+/* Days since 1970-01-01 to a civil date (common/timefmt.c). */
 static void civil(long z, int *y, int *m, int *d)
 {
-	long era, doe, yoe, doy, mp;
-	z += 719468;
-	era = (z >= 0 ? z : z - 146096) / 146097;
-	doe = z - era * 146097;
-	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	mp = (5 * doy + 2) / 153;
-	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
-	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
-	*y = (int)(yoe + era * 400 + (*m <= 2));
+	long long yy;
+	unsigned mm, dd;
+
+	civil_from_days(z, &yy, &mm, &dd);
+	*y = (int)yy;
+	*m = (int)mm;
+	*d = (int)dd;
 }
 
 struct channel { const char *channel, *platform, *type, *name; };

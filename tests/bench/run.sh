@@ -109,7 +109,7 @@ extract_peer() { sqlite3 -json "$1/warehouse.sqlite" "SELECT * FROM $table"; }
 
 # ---- input ------------------------------------------------------------------
 say "generating $rows rows"
-cc -O2 -o "$tmp/gen" tests/bench/gen_ads_campaign_performance.c || fail "cc gen_ads_campaign_performance.c"
+cc -O2 -Icommon -o "$tmp/gen" tests/bench/gen_ads_campaign_performance.c common/timefmt.c || fail "cc gen_ads_campaign_performance.c"
 file=$tmp/$table.ndjson
 "$tmp/gen" "$rows" >"$file" || fail "generator"
 expect_rows "generated file" "$(wc -l <"$file" | tr -d ' ')"

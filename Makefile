@@ -33,15 +33,17 @@ PROGRAMS   := $(notdir $(wildcard cmd/*))
 PROG_BINS  := $(PROGRAMS:%=$(BIN)/%)
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 UNIT_BINS  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+FUZZ_SRC   := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS  := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/tests/%)
 
 DEB_PACKAGES := build-essential pkg-config libjansson-dev libgsl-dev libcurl4-openssl-dev \
                 libssl-dev libsqlite3-dev sqlite3 bats jq
 
-.PHONY: all check check-unit check-cmd check-asan demo bench deps clean help
+.PHONY: all check check-unit check-cmd check-asan demo bench deps fuzz clean help
 .DELETE_ON_ERROR:
 .SECONDARY:
 
-all: $(PROG_BINS)
+all: $(PROG_BINS) $(FUZZ_BINS)
 
 help:
 	@echo "make            build every program into $(BIN)/"
@@ -50,6 +52,7 @@ help:
 	@echo "make demo       ensure the embedded warehouse, load the sample fixtures, count rows"
 	@echo "make bench      benchmarks, as ratios against their peers"
 	@echo "make deps       install the Debian packages the build and tests need"
+	@echo "make fuzz       libFuzzer builds of tests/fuzz/ (needs clang)"
 
 # The build pulls in what it needs: the first build runs `make deps` once.
 $(BUILD)/.deps-ok:
@@ -77,8 +80,28 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIBAELP)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
-check: $(PROG_BINS) $(UNIT_BINS)
-	AELP_BIN=$(abspath $(BIN)) tests/run.sh $(UNIT_BINS) -- tests/cmd tests/flows
+# Fuzz targets always build (so they cannot rot) as programs that replay files.
+$(BUILD)/tests/fuzz_%: $(BUILD)/tests/fuzz/fuzz_%.o $(LIBAELP)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+# Coverage-guided fuzzing with clang's libFuzzer: make fuzz, then
+#   build/fuzz/fuzz_row -max_total_time=60 tests/fixtures/tables
+fuzz:
+	@command -v clang >/dev/null || { echo "fuzz: needs clang (apt-get install clang)"; exit 2; }
+	$(MAKE) CC=clang BUILD=build/fuzz BIN=build/fuzz/bin \
+		CFLAGS="-O1 -g -fsanitize=fuzzer-no-link,address,undefined" \
+		LDFLAGS="-fsanitize=address,undefined" build/fuzz/libaelp.a
+	@for f in $(FUZZ_SRC); do \
+	  n=$$(basename $$f .c); \
+	  echo "clang $$f -> build/fuzz/$$n"; \
+	  clang -std=c11 -D_GNU_SOURCE -DAELP_LIBFUZZER -O1 -g -Icommon \
+	    -fsanitize=fuzzer,address,undefined -o build/fuzz/$$n $$f build/fuzz/libaelp.a $(LIBS) || exit 1; \
+	done
+
+check: $(PROG_BINS) $(UNIT_BINS) $(FUZZ_BINS)
+	AELP_BIN=$(abspath $(BIN)) tests/run.sh $(UNIT_BINS) \
+		"$(BUILD)/tests/fuzz_row tests/fixtures/tables/*.ndjson" -- tests/cmd tests/flows
 
 check-unit: $(UNIT_BINS)
 	tests/run.sh $(UNIT_BINS) --
@@ -111,4 +134,4 @@ deps:
 clean:
 	rm -rf $(BUILD) $(BIN)
 
--include $(COMMON_OBJ:.o=.d) $(wildcard $(BUILD)/cmd/*/*.d) $(wildcard $(BUILD)/tests/unit/*.d)
+-include $(COMMON_OBJ:.o=.d) $(wildcard $(BUILD)/cmd/*/*.d) $(wildcard $(BUILD)/tests/*/*.d)

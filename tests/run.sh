@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # The whole test suite: C unit tests, then the bats suites.  Prints each
 # failure as it happens and one closing line "check: N passed, M failed".
-#   tests/run.sh UNIT_BINARY... -- BATS_DIR...
+#   tests/run.sh UNIT_COMMAND... -- BATS_DIR...
+# A UNIT_COMMAND is a program, or a quoted command line (word-split here).
 set -u
 passed=0 failed=0
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
 
 while [ $# -gt 0 ] && [ "$1" != "--" ]; do
-  "$1" > "$log" 2>&1
+  # shellcheck disable=SC2086
+  $1 > "$log" 2>&1
   rc=$?
   cat "$log"
   line="$(grep -E '^unit .*: [0-9]+ passed, [0-9]+ failed$' "$log" | tail -n 1)"

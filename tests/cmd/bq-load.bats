@@ -330,3 +330,33 @@ bad_file() { # one good row, then the bad line
   [ "$status" -eq 65 ]
   [[ "$stderr" == *"duplicate key"* ]]
 }
+
+@test "several FILEs and '-' make one load; a bad row in the last file keeps all out" {
+  with_base
+  gen_campaign_rows 10 100 > "$BATS_TEST_TMPDIR/a.ndjson"
+  gen_campaign_rows 10 200 > "$BATS_TEST_TMPDIR/c.ndjson"
+  run --separate-stderr bash -c "cat '$BATS_TEST_TMPDIR/c.ndjson' | bq-load ads_campaign_performance '$BATS_TEST_TMPDIR/a.ndjson' -"
+  [ "$status" -eq 0 ]
+  [[ "$stderr" == *"loaded 20 rows"* ]]
+  before=$(table_digest ads_campaign_performance)
+  gen_campaign_rows 5 300 > "$BATS_TEST_TMPDIR/d.ndjson"
+  printf '{"date":"2025-01-01"}\n' > "$BATS_TEST_TMPDIR/e.ndjson"
+  run --separate-stderr bq-load ads_campaign_performance "$BATS_TEST_TMPDIR/d.ndjson" "$BATS_TEST_TMPDIR/e.ndjson"
+  [ "$status" -eq 65 ]
+  [[ "$stderr" == *"e.ndjson:1: REQUIRED column 'campaign_id' is missing"* ]]
+  [ "$(table_digest ads_campaign_performance)" = "$before" ]
+}
+
+@test "two loads at once: the second waits for the first, both land" {
+  with_base
+  gen_campaign_rows 20000 1000 > "$BATS_TEST_TMPDIR/a.ndjson"
+  gen_campaign_rows 20000 50000 > "$BATS_TEST_TMPDIR/b.ndjson"
+  bq-load ads_campaign_performance "$BATS_TEST_TMPDIR/a.ndjson" 2>/dev/null &
+  p1=$!
+  bq-load ads_campaign_performance "$BATS_TEST_TMPDIR/b.ndjson" 2>/dev/null &
+  p2=$!
+  wait "$p1"
+  wait "$p2"
+  n=$(grep -c . "$FIX/tables/ads_campaign_performance.ndjson")
+  [ "$(bq-extract --query 'SELECT COUNT(*) AS n FROM ads_campaign_performance')" = "{\"n\":$((n + 40000))}" ]
+}

@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "die.h"
 #include "ndjson.h"
@@ -29,9 +30,12 @@ struct nd_reader *nd_open(const char *path)
 		r->f = stdin;
 		r->name = xstrdup("<stdin>");
 	} else {
+		struct stat st;
 		r->f = fopen(path, "rb");
 		if (!r->f)
 			die(AELP_EXIT_USAGE, "cannot open '%s': %s", path, strerror(errno));
+		if (fstat(fileno(r->f), &st) == 0 && S_ISDIR(st.st_mode))
+			die(AELP_EXIT_USAGE, "cannot read '%s': it is a folder", path);
 		r->name = xstrdup(path);
 	}
 	r->cap = ND_INITIAL;
@@ -166,19 +170,53 @@ void jw_raw(FILE *f, const char *s, size_t n)
 	fwrite_unlocked(s, 1, n, f);
 }
 
-void jw_str(FILE *f, const char *s, size_t n)
+size_t utf8_len(const unsigned char *p, const unsigned char *end)
+{
+	unsigned c = p[0];
+
+	if (c >= 0xC2 && c <= 0xDF)
+		return end - p >= 2 && (p[1] & 0xC0) == 0x80 ? 2 : 0;
+	if (c >= 0xE0 && c <= 0xEF) {
+		unsigned lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
+		return end - p >= 3 && p[1] >= lo && p[1] <= hi && (p[2] & 0xC0) == 0x80 ? 3 : 0;
+	}
+	if (c >= 0xF0 && c <= 0xF4) {
+		unsigned lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
+		return end - p >= 4 && p[1] >= lo && p[1] <= hi && (p[2] & 0xC0) == 0x80 &&
+		       (p[3] & 0xC0) == 0x80 ? 4 : 0;
+	}
+	return 0;
+}
+
+int jw_str(FILE *f, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
-	size_t i, run = 0;
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0, run = 0;
+	int rc = 0;
 
 	putc_unlocked('"', f);
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c >= 0x20 && c != '"' && c != '\\')
+	while (i < n) {
+		unsigned char c = u[i];
+		if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) {
+			i++;
 			continue;
+		}
+		if (c >= 0x80) {
+			size_t k = utf8_len(u + i, u + n);
+			if (k) {
+				i += k;
+				continue;
+			}
+		}
 		if (i > run)
 			fwrite_unlocked(s + run, 1, i - run, f);
-		run = i + 1;
+		run = ++i;
+		if (c >= 0x80) {
+			fputs_unlocked("\xef\xbf\xbd", f);   /* U+FFFD for a byte that is not UTF-8 */
+			rc = -1;
+			continue;
+		}
 		putc_unlocked('\\', f);
 		switch (c) {
 		case '"': putc_unlocked('"', f); break;
@@ -197,6 +235,7 @@ void jw_str(FILE *f, const char *s, size_t n)
 	if (n > run)
 		fwrite_unlocked(s + run, 1, n - run, f);
 	putc_unlocked('"', f);
+	return rc;
 }
 
 void jw_key(FILE *f, const char *key)
@@ -227,8 +266,9 @@ size_t fmt_real(char *buf, double v)
 		memcpy(buf, "null", 5);
 		return 4;
 	}
-	/* Whole numbers below 2^53 print exactly as integers; add ".0". */
-	if (v == (double)(long long)v && v > -9007199254740992.0 && v < 9007199254740992.0) {
+	/* Whole numbers below 2^53 print exactly as integers; add ".0".  (The
+	 * range test comes first: casting a larger double is undefined.) */
+	if (v > -9007199254740992.0 && v < 9007199254740992.0 && v == (double)(long long)v) {
 		len = snprintf(buf, 32, "%lld.0", (long long)v);
 		if (v == 0 && 1 / v < 0) {     /* keep the sign of -0.0 */
 			memcpy(buf, "-0.0", 5);

@@ -58,13 +58,22 @@ void out_check(FILE *f);
 /* Flush and close stdout; any failure dies with exit 70 ("write error ..."). */
 void out_finish(void);
 
-/* A JSON string: quotes, escapes; s is UTF-8 of length n. */
-void jw_str(FILE *f, const char *s, size_t n);
+/*
+ * A JSON string: quotes, escapes.  Returns 0, or -1 when s is not valid
+ * UTF-8 (the string is then written with U+FFFD for each bad byte, and the
+ * caller decides whether that is an error).
+ */
+int jw_str(FILE *f, const char *s, size_t n);
+
+/* Length of the valid UTF-8 sequence at p (whose first byte is >= 0x80), or 0. */
+size_t utf8_len(const unsigned char *p, const unsigned char *end);
 /* An object key followed by ':' (the caller writes the commas). */
 void jw_key(FILE *f, const char *key);
 void jw_int(FILE *f, long long v);
-/* A finite double, shortest text that reads back to the same value, always
- * with a '.' or an exponent so it stays a float; NaN/Inf write null. */
+/* A finite double in a short text (the fewest decimals for values such as
+ * 593.92, else 15 to 17 significant digits) that reads back to exactly the
+ * same value, always with a '.' or an exponent so it stays a float;
+ * NaN/Inf write null. */
 void jw_real(FILE *f, double v);
 void jw_raw(FILE *f, const char *s, size_t n);
 

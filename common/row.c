@@ -8,7 +8,6 @@
  * load's time building and freeing a tree that was thrown away at once.
  */
 #include <errno.h>
-#include <jansson.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -16,6 +15,7 @@
 #include <string.h>
 
 #include "die.h"
+#include "ndjson.h"
 #include "row.h"
 #include "timefmt.h"
 
@@ -30,6 +30,8 @@ struct member {
 	enum tok kind;
 	const char *val;         /* strings: decoded text; others: the raw span */
 	size_t vallen;
+	const char *raw;         /* the value's text as written */
+	size_t rawlen;
 	size_t col;              /* 1-based column offset of the value, for messages */
 };
 
@@ -168,25 +170,6 @@ static void skip_ws(struct scan *s)
 {
 	while (s->p < s->end && (*s->p == ' ' || *s->p == '\t' || *s->p == '\n' || *s->p == '\r'))
 		s->p++;
-}
-
-/* Length of a valid UTF-8 sequence starting at p (first byte >= 0x80), or 0. */
-static size_t utf8_len(const unsigned char *p, const unsigned char *end)
-{
-	unsigned c = p[0];
-
-	if (c >= 0xC2 && c <= 0xDF)
-		return end - p >= 2 && (p[1] & 0xC0) == 0x80 ? 2 : 0;
-	if (c >= 0xE0 && c <= 0xEF) {
-		unsigned lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
-		return end - p >= 3 && p[1] >= lo && p[1] <= hi && (p[2] & 0xC0) == 0x80 ? 3 : 0;
-	}
-	if (c >= 0xF0 && c <= 0xF4) {
-		unsigned lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
-		return end - p >= 4 && p[1] >= lo && p[1] <= hi && (p[2] & 0xC0) == 0x80 &&
-		       (p[3] & 0xC0) == 0x80 ? 4 : 0;
-	}
-	return 0;
 }
 
 static int hex4(const char *p, unsigned *v)
@@ -522,8 +505,10 @@ static int scan_line(struct row_parser *p, const char *text, size_t len, char *e
 			s.p++;
 			skip_ws(&s);
 			m->col = (size_t)(s.p - text) + 1;
+			m->raw = s.p;
 			if (scan_value(&s, &m->kind, &m->val, &m->vallen, 1, 1) != 0)
 				return -1;
+			m->rawlen = (size_t)(s.p - m->raw);
 			p->nmem++;
 			skip_ws(&s);
 			if (s.p < s.end && *s.p == ',') {
@@ -546,13 +531,25 @@ static int scan_line(struct row_parser *p, const char *text, size_t len, char *e
 
 /* ---- conversion into columns ---- */
 
-/* Quote at most 40 bytes of a text for a message. */
+/* Quote at most 40 bytes of a text for a message: control characters
+ * become '?', and a UTF-8 sequence is never cut in two. */
 static void excerpt(char *buf, size_t sz, const char *s, size_t n)
 {
-	if (n > 40)
-		snprintf(buf, sz, "'%.40s...'", s);
-	else
-		snprintf(buf, sz, "'%.*s'", (int)n, s);
+	size_t k = 0, i = 0, cut = n > 40 ? 40 : n;
+
+	while (cut > 0 && cut < n && ((unsigned char)s[cut] & 0xC0) == 0x80)
+		cut--;
+	if (sz < 48)
+		return;
+	buf[k++] = '\'';
+	for (i = 0; i < cut; i++)
+		buf[k++] = (unsigned char)s[i] < 0x20 ? '?' : s[i];
+	if (cut < n) {
+		memcpy(buf + k, "...", 3);
+		k += 3;
+	}
+	buf[k++] = '\'';
+	buf[k] = '\0';
 }
 
 /* A JSON integer's text to int64: 0, or -1 when out of range. */
@@ -590,7 +587,10 @@ static int parse_double(const char *s, size_t n, double *out)
 	errno = 0;
 	*out = strtod(z, &end);
 	free(copy);
-	return isfinite(*out) ? 0 : -1;
+	/* Out of range both ways: infinity, or a non-zero number read as 0. */
+	if (!isfinite(*out) || (*out == 0 && errno == ERANGE))
+		return -1;
+	return 0;
 }
 
 static int convert(struct row_parser *p, const struct column *c, size_t ci, const struct member *m,
@@ -622,20 +622,22 @@ static int convert(struct row_parser *p, const struct column *c, size_t ci, cons
 			return 0;
 		}
 		if (m->kind == TK_REAL) {
-			/* 3.0 is a whole number and is taken; 1.5 is not. Beyond 2^53 a
-			 * double no longer says which integer was meant. */
-			double d;
-			if (parse_double(m->val, m->vallen, &d) != 0)
-				FAIL("column '%s' (%s): number out of range", c->name, tn);
-			if (d != floor(d))
-				FAIL("column '%s' (%s): %.*s is not a whole number", c->name, tn,
-				     (int)(m->vallen > 40 ? 40 : m->vallen), m->val);
-			if (fabs(d) > 9007199254740992.0)
-				FAIL("column '%s' (%s): %.*s is too large to be exact; write it "
-				     "without a fraction or exponent", c->name, tn,
-				     (int)(m->vallen > 40 ? 40 : m->vallen), m->val);
+			/* "3.0" and "3.00" are whole numbers and are taken, judged on
+			 * the text (a double would round 9007199254740993.0); "1.5"
+			 * and exponents are not. */
+			const char *dot = memchr(m->val, '.', m->vallen);
+			size_t k, ilen = dot ? (size_t)(dot - m->val) : m->vallen;
+			int whole = dot != NULL && memchr(m->val, 'e', m->vallen) == NULL &&
+				    memchr(m->val, 'E', m->vallen) == NULL;
+			for (k = ilen + 1; whole && k < m->vallen; k++)
+				whole = m->val[k] == '0';
+			if (!whole)
+				FAIL("column '%s' (%s): %.*s is not a whole number written without an "
+				     "exponent", c->name, tn, (int)(m->vallen > 40 ? 40 : m->vallen), m->val);
+			if (parse_int64(m->val, ilen, &v->i) != 0)
+				FAIL("column '%s' (%s): integer out of INT64 range at column %zu",
+				     c->name, tn, m->col);
 			v->kind = V_INT;
-			v->i = (long long)d;
 			return 0;
 		}
 		FAIL("column '%s' (%s): expected an integer, found %s", c->name, tn, tok_name(m->kind));
@@ -643,7 +645,7 @@ static int convert(struct row_parser *p, const struct column *c, size_t ci, cons
 		if (m->kind != TK_INT && m->kind != TK_REAL)
 			FAIL("column '%s' (%s): expected a number, found %s", c->name, tn, tok_name(m->kind));
 		if (parse_double(m->val, m->vallen, &v->d) != 0)
-			FAIL("column '%s' (%s): %.*s is out of range for a 64-bit float", c->name, tn,
+			FAIL("column '%s' (%s): %.*s is out of the range of a 64-bit float", c->name, tn,
 			     (int)(m->vallen > 40 ? 40 : m->vallen), m->val);
 		v->kind = V_REAL;
 		return 0;
@@ -681,26 +683,29 @@ static int convert(struct row_parser *p, const struct column *c, size_t ci, cons
 		return 0;
 	}
 	case T_JSON: {
-		/* Stored as jansson's compact text of the value.  A string's span
-		 * is its decoded text, so encode that; others are raw spans. */
-		json_error_t jerr;
-		json_t *j = m->kind == TK_STRING ? json_stringn(m->val, m->vallen)
-						 : json_loadb(m->val, m->vallen, JSON_DECODE_ANY, &jerr);
-		char *text;
-		if (!j) {
-			if (m->kind != TK_STRING && strstr(jerr.text, "too big integer"))
-				FAIL("column '%s' (%s): integer out of INT64 range", c->name, tn);
-			FAIL("column '%s' (%s): %s", c->name, tn,
-			     m->kind == TK_STRING ? "invalid string" : jerr.text);
+		/* Stored as written (numbers and escapes kept exactly), minus the
+		 * white space outside strings; the scanner has validated it. */
+		char *text = xmalloc(m->rawlen + 1), *d = text;
+		size_t k;
+		int in_str = 0;
+		for (k = 0; k < m->rawlen; k++) {
+			char ch = m->raw[k];
+			if (in_str) {
+				*d++ = ch;
+				if (ch == '\\')
+					*d++ = m->raw[++k];
+				else if (ch == '"')
+					in_str = 0;
+			} else if (ch != ' ' && ch != '\t' && ch != '\r' && ch != '\n') {
+				*d++ = ch;
+				in_str = ch == '"';
+			}
 		}
-		text = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY);
-		json_decref(j);
-		if (!text)
-			die(AELP_EXIT_SOFTWARE, "out of memory encoding column '%s'", c->name);
+		*d = '\0';
 		p->owned[p->nowned++] = text;
 		v->kind = V_TEXT;
 		v->s = text;
-		v->n = strlen(text);
+		v->n = (size_t)(d - text);
 		return 0;
 	}
 	}
@@ -785,4 +790,21 @@ int row_parse(struct row_parser *p, const char *text, size_t len,
 	out->table = t;
 	out->v = p->vals;
 	return 0;
+}
+
+int json_text_valid(const char *text, size_t len)
+{
+	char err[160];
+	struct scan s = { text, text, text + len, err, sizeof err, NULL };
+	enum tok kind;
+	const char *v;
+	size_t n;
+
+	if (memchr(text, '\0', len))
+		return 0;
+	skip_ws(&s);
+	if (scan_value(&s, &kind, &v, &n, 0, 0) != 0)
+		return 0;
+	skip_ws(&s);
+	return s.p == s.end;
 }

@@ -8,12 +8,12 @@
 /*
  * The row path: one NDJSON line in, one typed row out, checked against its
  * table's schema.  Programs see only struct row; how the text is scanned
- * (jansson today) is private to row.c, so a faster scanner can replace it
- * without touching a program.
+ * (a one-pass validating scanner, row.c) is private, so another scanner can
+ * replace it without touching a program.
  *
  * Values are in their storage form: BOOL is V_INT 0/1; DATE, TIMESTAMP
- * (canonical UTC text, see timefmt.h), STRING and JSON (compact text) are
- * V_TEXT.  A missing or null NULLABLE column is V_NULL.
+ * (canonical UTC text, see timefmt.h), STRING and JSON (the value as
+ * written, without white space outside strings) are V_TEXT.  A missing or null NULLABLE column is V_NULL.
  */
 
 enum value_kind { V_NULL, V_INT, V_REAL, V_TEXT };
@@ -53,5 +53,8 @@ void row_parser_free(struct row_parser *p);
  */
 int row_parse(struct row_parser *p, const char *text, size_t len,
 	      struct row *out, char *err, size_t errsz);
+
+/* 1 if s[0..n) is one well-formed JSON value (white space around allowed). */
+int json_text_valid(const char *s, size_t n);
 
 #endif

@@ -105,15 +105,25 @@ size_t timestamp_canon(const char *s, size_t n, char *out, const char **why)
 	}
 	if (i < n && s[i] == '.') {
 		i++;
+		size_t from = i;
 		while (i < n && s[i] >= '0' && s[i] <= '9') {
+			/* Microseconds are kept (as BigQuery does); finer digits are
+			 * taken only when they are zeros, never silently dropped. */
 			if (nfrac == 6) {
-				*why = "more than 6 fractional digits (BigQuery keeps microseconds)";
-				return 0;
+				if (s[i] != '0') {
+					*why = "finer than microseconds (BigQuery keeps 6 fractional digits)";
+					return 0;
+				}
+				i++;
+				continue;
 			}
 			frac[nfrac++] = s[i++];
 		}
-		if (nfrac == 0)
+		if (i == from || i - from > 9) {
+			if (i - from > 9)
+				*why = "more than 9 fractional digits";
 			return 0;
+		}
 	}
 	if (i < n) {
 		if ((s[i] == 'Z' || s[i] == 'z') && i + 1 == n) {

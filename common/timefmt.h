@@ -24,7 +24,8 @@ void civil_from_days(long long z, long long *y, unsigned *m, unsigned *d);
 /*
  * Parse an RFC 3339 timestamp s[0..n) and write its canonical UTC form to
  * out (at least TS_CANON_MAX bytes, NUL-terminated).  Accepted: a 'T', 't'
- * or ' ' between date and time; 0 to 6 fractional digits; 'Z', 'z',
+ * or ' ' between date and time; 0 to 9 fractional digits, of which those
+ * past the sixth (finer than a microsecond) must be zeros; 'Z', 'z',
  * "+HH:MM" or "-HH:MM", or no zone at all (read as UTC, as BigQuery does).
  * Returns the canonical length, or 0 when s is not such a timestamp; then
  * *why (when not NULL) says what is wrong.

@@ -21,6 +21,9 @@
 #include "timefmt.h"
 #include "warehouse.h"
 
+/* How long a writer waits for another to finish (a large load takes minutes). */
+#define BUSY_MS (10 * 60 * 1000)
+
 struct load_table {
 	sqlite3_stmt *insert;
 	int replaced;
@@ -60,8 +63,15 @@ static int sql_fail(struct wh_sqlite *s, struct wh_err *err, const char *what)
 static int exec(struct wh_sqlite *s, const char *sql, struct wh_err *err)
 {
 	char *msg = NULL;
+	int rc = sqlite3_exec(s->db, sql, NULL, NULL, &msg);
 
-	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+	if ((rc & 0xff) == SQLITE_BUSY) {
+		wh_fail(err, AELP_EXIT_UNAVAILABLE, "%s: the warehouse stayed locked by another "
+			"writer for %d minutes; try again when it is done", s->path, BUSY_MS / 60000);
+		sqlite3_free(msg);
+		return -1;
+	}
+	if (rc != SQLITE_OK) {
 		wh_fail(err, AELP_EXIT_SOFTWARE, "%s: %s (in: %.200s)", s->path,
 			msg ? msg : sqlite3_errmsg(s->db), sql);
 		sqlite3_free(msg);
@@ -649,6 +659,12 @@ static struct wh_query *sq_query_open(struct wh *w, const char *sql, const struc
 		wh_fail(err, AELP_EXIT_USAGE, "query: only one statement may be given (extra text: '%.40s')", tail);
 		return NULL;
 	}
+	if (!sqlite3_stmt_readonly(st)) {
+		sqlite3_finalize(st);
+		wh_fail(err, AELP_EXIT_USAGE, "query: only statements that read (SELECT, WITH) may be "
+			"run here; the warehouse changes through bq-load and bq-ensure");
+		return NULL;
+	}
 	nb = sqlite3_bind_parameter_count(st);
 	for (b = 1; b <= nb; b++) {
 		const char *pn = sqlite3_bind_parameter_name(st, b);
@@ -780,7 +796,7 @@ struct wh *wh_sqlite_open(const char *path, const struct schema_set *set,
 	}
 	sqlite3_extended_result_codes(s->db, 1);
 	/* Another writer holds the lock for at most a load; wait for it. */
-	sqlite3_busy_timeout(s->db, 60000);
+	sqlite3_busy_timeout(s->db, BUSY_MS);
 	if (exec(s, "PRAGMA main.journal_mode=WAL; PRAGMA main.synchronous=NORMAL; "
 		    "PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY", err) != 0) {
 		sq_close(&s->base);

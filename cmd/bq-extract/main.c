@@ -9,6 +9,7 @@
 #include "die.h"
 #include "ndjson.h"
 #include "opts.h"
+#include "row.h"
 #include "schema.h"
 #include "warehouse.h"
 
@@ -29,7 +30,8 @@ static const struct opts_spec spec = {
 	"with a fraction or exponent, BOOL true/false, DATE \"YYYY-MM-DD\", TIMESTAMP\n"
 	"\"YYYY-MM-DDTHH:MM:SS[.ffffff]Z\", JSON the stored value itself, NULL null.  A query\n"
 	"column that is an expression (COUNT(*), a sum) takes the type of its value.\n"
-	"Queries cannot change the warehouse.",
+	"Only statements that read may run (SELECT, WITH); the warehouse changes through\n"
+	"bq-load and bq-ensure.",
 	options,
 	WH_ENV_HELP
 	"\n"
@@ -93,8 +95,14 @@ static void on_opt(int id, const char *arg, void *ctx)
 	}
 }
 
-/* One row as a JSON object; keys are pre-encoded ("\"name\":"). */
-static void write_row(struct wh_query *q, char **keys, const struct value *v)
+/*
+ * One row as a JSON object; keys are pre-encoded ("\"name\":").  A JSON
+ * column is written as its value; text that is not one JSON value (a query
+ * can mix such text into a JSON column) is written as a string instead.
+ * Text that is not UTF-8 (only a query's own expressions can make it) is
+ * bad data: exit 65 naming the column and row.
+ */
+static void write_row(struct wh_query *q, char **keys, const struct value *v, unsigned long rowno)
 {
 	size_t i, n = wh_query_ncols(q);
 
@@ -120,10 +128,11 @@ static void write_row(struct wh_query *q, char **keys, const struct value *v)
 			jw_real(stdout, v[i].d);
 			break;
 		case V_TEXT:
-			if (type == T_JSON)
+			if (type == T_JSON && json_text_valid(v[i].s, v[i].n))
 				jw_raw(stdout, v[i].s, v[i].n);
-			else
-				jw_str(stdout, v[i].s, v[i].n);
+			else if (jw_str(stdout, v[i].s, v[i].n) != 0)
+				die(AELP_EXIT_DATAERR, "row %lu: column '%s' holds text that is not UTF-8 "
+				    "(cast it, e.g. hex(...))", rowno, wh_query_name(q, i));
 			break;
 		}
 	}
@@ -186,8 +195,8 @@ int main(int argc, char **argv)
 		keys[i] = k;
 	}
 	while ((rc = wh_query_next(q, &vals, &err)) == 1) {
-		write_row(q, keys, vals);
-		if ((++rows & 1023) == 0)
+		write_row(q, keys, vals, ++rows);
+		if ((rows & 1023) == 0)
 			out_check(stdout);
 	}
 	if (rc < 0)

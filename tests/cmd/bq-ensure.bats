@@ -61,6 +61,9 @@ conflict() { # JQ-EDIT MESSAGE
   bq-ensure >/dev/null 2>&1
   f="$AELP_SCHEMAS/tables/canary_changes.json"
   jq "$1" "$f" > "$f.tmp" && mv "$f.tmp" "$f"
+  # A change bq-ensure would make to an earlier table must not land either.
+  g="$AELP_SCHEMAS/tables/ab_experiments.json"
+  jq '.columns += [{"name":"added_later","type":"STRING","mode":"NULLABLE","description":"x"}]' "$g" > "$g.tmp" && mv "$g.tmp" "$g"
   before=$(sqlite3 "$WH" .schema | sha256sum)
   run --separate-stderr bq-ensure
   [ "$status" -eq 1 ]
@@ -68,6 +71,7 @@ conflict() { # JQ-EDIT MESSAGE
   [[ "$stderr" == *"$2"* ]]
   [[ "$stderr" == *"nothing was changed"* ]]
   [ "$(sqlite3 "$WH" .schema | sha256sum)" = "$before" ]
+  ! sqlite3 "$WH" .schema | grep -q added_later
 }
 
 @test "bq-ensure refuses a type change and changes nothing" {

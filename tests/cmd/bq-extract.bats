@@ -55,9 +55,14 @@ load ../helpers
 @test "queries cannot change the warehouse; SQL errors exit 65" {
   bq-ensure >/dev/null 2>&1
   bq-load ads_campaign_performance "$FIX/tables/ads_campaign_performance.ndjson" 2>/dev/null
-  run --separate-stderr bq-extract --query 'DELETE FROM ads_campaign_performance'
-  [ "$status" -eq 65 ]
-  [[ "$stderr" == *"readonly"* ]]
+  for q in 'DELETE FROM ads_campaign_performance' 'PRAGMA main.journal_mode=DELETE' \
+      "VACUUM INTO '$BATS_TEST_TMPDIR/copy.sqlite'" 'CREATE TABLE t (x)'; do
+    run --separate-stderr bq-extract --query "$q"
+    [ "$status" -eq 2 ]
+    [[ "$stderr" == *"only statements that read (SELECT, WITH) may be run"* ]]
+  done
+  [ ! -e "$BATS_TEST_TMPDIR/copy.sqlite" ]
+  [ "$(sqlite3 "$WH" 'PRAGMA journal_mode')" = "wal" ]
   [ "$(bq-extract ads_campaign_performance | wc -l)" -eq "$(grep -c . "$FIX/tables/ads_campaign_performance.ndjson")" ]
   run --separate-stderr bq-extract --query 'SELEC 1'
   [ "$status" -eq 65 ]
@@ -65,6 +70,18 @@ load ../helpers
   run --separate-stderr bq-extract --query 'SELECT 1 AS a, 2 AS a'
   [ "$status" -eq 2 ]
   [[ "$stderr" == *"two columns named 'a'"* ]]
+}
+
+@test "output is always valid NDJSON: text in a JSON column, text that is not UTF-8" {
+  bq-ensure >/dev/null 2>&1
+  bq-load canary_changes "$FIX/tables/canary_changes.ndjson" 2>/dev/null
+  run --separate-stderr bq-extract --query "SELECT notes FROM canary_changes WHERE notes IS NOT NULL UNION ALL SELECT 'not json'"
+  [ "$status" -eq 0 ]
+  echo "$output" | jq -c . > /dev/null
+  [ "${lines[${#lines[@]}-1]}" = '{"notes":"not json"}' ]
+  run --separate-stderr bq-extract --query "SELECT 'ok' AS a UNION ALL SELECT CAST(x'ff' AS TEXT)"
+  [ "$status" -eq 65 ]
+  [[ "$stderr" == *"row 2: column 'a' holds text that is not UTF-8"* ]]
 }
 
 @test "usage: no warehouse yet, no table, unknown table, table and query both" {

@@ -360,3 +360,31 @@ bad_file() { # one good row, then the bad line
   n=$(grep -c . "$FIX/tables/ads_campaign_performance.ndjson")
   [ "$(bq-extract --query 'SELECT COUNT(*) AS n FROM ads_campaign_performance')" = "{\"n\":$((n + 40000))}" ]
 }
+
+@test "a routed load across datasets with a bad row at the end leaves every table as it was" {
+  with_base
+  bq-load gaelp_users.journey_sessions "$FIX/tables/gaelp_users.journey_sessions.ndjson" 2>/dev/null
+  b1=$(table_digest ads_campaign_performance)
+  b2=$(table_digest gaelp_users.journey_sessions)
+  b3=$(table_digest canary_changes)
+  {
+    gen_campaign_rows 500 7000 | jq -c '. + {_table: "ads_campaign_performance"}'
+    jq -c '.session_id |= . + "-new" | . + {_table: "gaelp_users.journey_sessions"}' "$FIX/tables/gaelp_users.journey_sessions.ndjson"
+    jq -c '. + {_table: "canary_changes"}' "$FIX/tables/canary_changes.ndjson"
+    echo '{"_table":"canary_changes","change_id":"late"}'
+  } > "$BATS_TEST_TMPDIR/routed.ndjson"
+  n=$(wc -l < "$BATS_TEST_TMPDIR/routed.ndjson")
+  run --separate-stderr bq-load --replace < "$BATS_TEST_TMPDIR/routed.ndjson"
+  [ "$status" -eq 65 ]
+  [[ "$stderr" == *"<stdin>:$n: REQUIRED column"* ]]
+  [ "$(table_digest ads_campaign_performance)" = "$b1" ]
+  [ "$(table_digest gaelp_users.journey_sessions)" = "$b2" ]
+  [ "$(table_digest canary_changes)" = "$b3" ]
+}
+
+@test "a folder as input is a usage error" {
+  with_base
+  run --separate-stderr bq-load ads_campaign_performance "$BATS_TEST_TMPDIR"
+  [ "$status" -eq 2 ]
+  [[ "$stderr" == *"cannot read '$BATS_TEST_TMPDIR': it is a folder"* ]]
+}

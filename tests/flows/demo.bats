@@ -29,3 +29,18 @@ load ../helpers
   [[ "$stderr" == *"unknown column 'notes'"* ]]
   [ -z "$output" ]
 }
+
+@test "a fresh clone: make demo works from a clean tree" {
+  command -v git >/dev/null || skip "git is not installed"
+  git -C "$REPO" rev-parse --git-dir >/dev/null 2>&1 || skip "not a git checkout"
+  git clone -q "$REPO" "$BATS_TEST_TMPDIR/clone"
+  cd "$BATS_TEST_TMPDIR/clone"
+  # A clean environment, as a person has: nothing from the make or bats running this test.
+  run --separate-stderr env -i PATH="$PATH" HOME="$HOME" make demo
+  [ "$status" -eq 0 ] || { echo "$stderr"; false; }
+  [ -x bin/bq-load ]
+  [ -f var/warehouse.sqlite ]
+  total=0
+  for t in $(all_tables); do total=$((total + $(grep -c . "tests/fixtures/tables/$t.ndjson"))); done
+  echo "$output" | grep -E "^total +$total\$"
+}

@@ -48,7 +48,7 @@ int main(void)
 	char *data, err[512];
 	int fd = mkstemp(path);
 	double samples[] = { 0.1, 1.0 / 3, 2.5e-300, 1.7976931348623157e308, 123456.789012,
-			     9007199254740993.0, 1e21, 4.9e-324, -2.75 };
+			     9007199254740993.0, 1e21, 4.9e-324, -2.75, 6.9e276, -9.3e18, 1e15 + 0.5 };
 
 	close(fd);
 
@@ -110,6 +110,13 @@ int main(void)
 	/* Writer: escapes, integers, floats that read back exactly and stay floats. */
 	CHECK_STR(str_text("a\"b\\c\n\t\x01", 8), "\"a\\\"b\\\\c\\n\\t\\u0001\"");
 	CHECK_STR(str_text("caf\xc3\xa9", 5), "\"caf\xc3\xa9\"");
+	CHECK_STR(str_text("a\xff\xc3", 3), "\"a\xef\xbf\xbd\xef\xbf\xbd\"");
+	{
+		FILE *nul = fopen("/dev/null", "w");
+		CHECK_INT(jw_str(nul, "ok \xe2\x82\xac", 6), 0);
+		CHECK_INT(jw_str(nul, "bad \xed\xa0\x80", 7), -1);
+		fclose(nul);
+	}
 	CHECK_STR(real_text(3.0), "3.0");
 	CHECK_STR(real_text(-0.0), "-0.0");
 	CHECK_STR(real_text(0.1), "0.1");

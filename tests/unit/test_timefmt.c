@@ -65,8 +65,12 @@ int main(void)
 	CHECK_STR(canon("2025-03-04"), "(refused)");
 	CHECK_STR(canon("0001-01-01T00:30:00+01:00"), "(refused)");
 	CHECK_STR(canon("9999-12-31T23:59:59Z"), "9999-12-31T23:59:59Z");
+	CHECK_STR(canon("2025-03-04T05:06:07.123456000Z"), "2025-03-04T05:06:07.123456Z");
+	CHECK_STR(canon("2025-03-04T05:06:07.100000000+01:00"), "2025-03-04T04:06:07.1Z");
 	CHECK_INT(timestamp_canon("2025-03-04T05:06:07.1234567Z", 28, out, &why), 0);
-	CHECK_HAS(why, "6 fractional digits");
+	CHECK_HAS(why, "finer than microseconds");
+	CHECK_INT(timestamp_canon("2025-03-04T05:06:07.1234560000Z", 31, out, &why), 0);
+	CHECK_HAS(why, "more than 9 fractional digits");
 	CHECK_INT(timestamp_canon("2025-03-04T05:06:07+25:00", 25, out, &why), 0);
 	CHECK_HAS(why, "offset");
 	return h_done("timefmt");

@@ -43,6 +43,7 @@ struct colmap {                  /* open addressing: column name -> index */
 struct row_parser {
 	const struct schema_set *set;
 	const struct table_schema *fixed;
+	const struct table_schema *last;   /* routed: the table the previous row named */
 	unsigned flags;
 	struct colmap *maps;     /* one per table of set */
 	struct member *mem;
@@ -398,14 +399,6 @@ static int scan_nested(struct scan *s, int depth)
 	}
 }
 
-static int literal(struct scan *s, const char *word, size_t n)
-{
-	if ((size_t)(s->end - s->p) < n || memcmp(s->p, word, n) != 0)
-		return bad(s, s->p, "invalid token");
-	s->p += n;
-	return 0;
-}
-
 static int scan_value(struct scan *s, enum tok *kind, const char **val, size_t *len, int depth,
 		      int decode)
 {
@@ -422,21 +415,20 @@ static int scan_value(struct scan *s, enum tok *kind, const char **val, size_t *
 		if (scan_nested(s, depth) != 0)
 			return -1;
 		break;
-	case 't':
-		*kind = TK_TRUE;
-		if (literal(s, "true", 4) != 0)
-			return -1;
+	case 't': case 'f': case 'n': {
+		static const struct { char c; const char *word; enum tok kind; } lits[] = {
+			{ 't', "true", TK_TRUE }, { 'f', "false", TK_FALSE }, { 'n', "null", TK_NULL }
+		};
+		size_t i = 0, n;
+		while (lits[i].c != *s->p)
+			i++;
+		n = strlen(lits[i].word);
+		if ((size_t)(s->end - s->p) < n || memcmp(s->p, lits[i].word, n) != 0)
+			return bad(s, s->p, "invalid token");
+		s->p += n;
+		*kind = lits[i].kind;
 		break;
-	case 'f':
-		*kind = TK_FALSE;
-		if (literal(s, "false", 5) != 0)
-			return -1;
-		break;
-	case 'n':
-		*kind = TK_NULL;
-		if (literal(s, "null", 4) != 0)
-			return -1;
-		break;
+	}
 	default:
 		if (*s->p == '-' || (*s->p >= '0' && *s->p <= '9')) {
 			if (scan_number(s, kind) != 0)
@@ -744,12 +736,15 @@ int row_parse(struct row_parser *p, const char *text, size_t len,
 			FAIL("'_table' must be a string naming a table");
 	}
 	if (!t) {
-		char *name;
 		if (!tag)
 			FAIL("no '_table' field to route the row (or name the table as an argument)");
-		name = xstrndup(tag->val, tag->vallen);
-		t = schema_table(p->set, name);
-		free(name);
+		/* Routed rows come in runs of one table: look a name up only when it changes. */
+		t = p->last;
+		if (!t || strlen(t->qname) != tag->vallen || memcmp(t->qname, tag->val, tag->vallen) != 0) {
+			char *name = xstrndup(tag->val, tag->vallen);
+			t = p->last = schema_table(p->set, name);
+			free(name);
+		}
 		if (!t) {
 			char ex[64];
 			excerpt(ex, sizeof ex, tag->val, tag->vallen);

@@ -39,7 +39,7 @@ FUZZ_BINS  := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/tests/%)
 DEB_PACKAGES := build-essential pkg-config libjansson-dev libgsl-dev libcurl4-openssl-dev \
                 libssl-dev libsqlite3-dev sqlite3 bats jq
 
-.PHONY: all check check-unit check-cmd check-asan demo bench deps fuzz clean help
+.PHONY: all check check-unit check-cmd check-asan demo nightly weekly bench deps fuzz clean help
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -49,7 +49,9 @@ help:
 	@echo "make            build every program into $(BIN)/"
 	@echo "make check      run every test (C unit tests, then bats)"
 	@echo "make check-asan the same under AddressSanitizer + UBSan"
-	@echo "make demo       ensure the embedded warehouse, load the sample fixtures, count rows"
+	@echo "make demo       two years of a simulated advertiser through the nightly and weekly flows"
+	@echo "make nightly    the nightly flow for yesterday (DAY=YYYY-MM-DD for another day)"
+	@echo "make weekly     the weekly flow for the week ending yesterday (or DAY)"
 	@echo "make bench      benchmarks, as ratios against their peers"
 	@echo "make deps       install the Debian packages the build and tests need"
 	@echo "make fuzz       libFuzzer builds of tests/fuzz/ (needs clang)"
@@ -79,6 +81,16 @@ $(foreach p,$(PROGRAMS),$(eval $(call program_rule,$(p))))
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIBAELP)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+# A unit test named after a program (tests/unit/test_NAME.c) also links that
+# program's model: every .c of cmd/NAME/ but main.c.
+define program_unit_rule
+$(BUILD)/tests/test_$(1): $(BUILD)/tests/unit/test_$(1).o \
+		$(patsubst %.c,$(BUILD)/%.o,$(filter-out cmd/$(1)/main.c,$(wildcard cmd/$(1)/*.c))) $(LIBAELP)
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(LIBS)
+endef
+$(foreach p,$(PROGRAMS),$(if $(wildcard tests/unit/test_$(p).c),$(eval $(call program_unit_rule,$(p)))))
 
 # Fuzz targets always build (so they cannot rot) as programs that replay files.
 $(BUILD)/tests/fuzz_%: $(BUILD)/tests/fuzz/fuzz_%.o $(LIBAELP)
@@ -115,6 +127,12 @@ check-asan:
 
 demo: $(PROG_BINS)
 	AELP_BIN=$(abspath $(BIN)) pipelines/demo.sh
+
+nightly: $(PROG_BINS)
+	AELP_BIN=$(abspath $(BIN)) pipelines/nightly.sh $(DAY)
+
+weekly: $(PROG_BINS)
+	AELP_BIN=$(abspath $(BIN)) pipelines/weekly.sh $(DAY)
 
 bench: $(PROG_BINS)
 	AELP_BIN=$(abspath $(BIN)) tests/bench/run.sh

@@ -20,6 +20,7 @@ struct nd_reader {
 	size_t scan;         /* where the newline search resumes */
 	unsigned long lineno;
 	int eof;
+	FILE *copy;          /* nd_tee() */
 };
 
 struct nd_reader *nd_open(const char *path)
@@ -41,6 +42,11 @@ struct nd_reader *nd_open(const char *path)
 	r->cap = ND_INITIAL;
 	r->buf = xmalloc(r->cap + 1);
 	return r;
+}
+
+void nd_tee(struct nd_reader *r, FILE *copy)
+{
+	r->copy = copy;
 }
 
 const char *nd_name(const struct nd_reader *r)
@@ -101,6 +107,9 @@ int nd_next(struct nd_reader *r, struct nd_line *line)
 				if (r->end == r->cap || r->start > 0)
 					make_room(r);
 				got = fread(r->buf + r->end, 1, r->cap - r->end, r->f);
+				if (r->copy && got && fwrite(r->buf + r->end, 1, got, r->copy) != got)
+					die(AELP_EXIT_SOFTWARE, "cannot copy '%s' to a temporary file: %s",
+					    r->name, strerror(errno));
 				r->end += got;
 				if (got == 0) {
 					if (ferror(r->f))

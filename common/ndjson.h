@@ -35,6 +35,13 @@ struct nd_reader *nd_open(const char *path);
  */
 int nd_next(struct nd_reader *r, struct nd_line *line);
 
+/*
+ * Copy every byte read from now on to copy as well (NULL stops): a gate
+ * that passes its input on unchanged spills it this way while reading.
+ * A failed write dies with exit 70.
+ */
+void nd_tee(struct nd_reader *r, FILE *copy);
+
 /* The name used in messages: the path, or "<stdin>". */
 const char *nd_name(const struct nd_reader *r);
 

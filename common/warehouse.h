@@ -92,7 +92,7 @@ int wh_load_begin(struct wh *w, enum wh_load_mode mode, const struct table_schem
 /* -1 with code 65 when the warehouse refuses the row (a duplicate key). */
 int wh_load_row(struct wh *w, const struct row *row, struct wh_err *err);
 /* Commit (commit != 0) or roll back.  Rows written per table so far, in
- * schema order, are in counts (the caller's array of set->ntables). */
+ * schema order, are in counts (the caller's array of set->ntables, or NULL). */
 int wh_load_end(struct wh *w, int commit, size_t *counts, struct wh_err *err);
 
 /* ---- query ---- */

@@ -530,7 +530,7 @@ static int sq_load_end(struct wh *w, int commit, size_t *counts, struct wh_err *
 		s->in_tx = 0;
 		rc = exec(s, commit ? "COMMIT" : "ROLLBACK", err);
 	}
-	for (i = 0; i < w->set->ntables; i++)
+	for (i = 0; counts && i < w->set->ntables; i++)
 		counts[i] = s->lt ? s->lt[i].count : 0;
 	free(s->lt);
 	s->lt = NULL;

@@ -1,32 +1,40 @@
 #!/usr/bin/env bash
-# demo: the main job on the embedded warehouse, as far as it goes today:
-# ensure every table and view, load the sample fixtures, count rows per table.
-# Re-running it creates no duplicates (rows are upserted on each table's key).
+# demo: the main job on the embedded warehouse.  Two years of a simulated
+# advertiser flow through the quality gates into the warehouse (a nightly
+# run that backfills 730 days), then the nightly flow for the next day and
+# the weekly flow; the summary shows what each step did.  Re-running it
+# creates no duplicates: every load is an upsert on the table's key.
 #
-#   AELP_HOME   where the warehouse lives (default ./var)
-#   AELP_BIN    the programs (default ./bin)
+#   AELP2_DEMO_DAY   the "today" of the demo's nightly run (default yesterday, UTC)
+#   AELP_HOME        where the warehouse lives (default ./var)
+#   AELP_BIN         the programs (default ./bin)
 set -euo pipefail
+. "$(dirname "$0")/lib.sh"
 
-here="$(cd "$(dirname "$0")/.." && pwd)"
-export PATH="${AELP_BIN:-$here/bin}:$PATH"
-export AELP_SCHEMAS="${AELP_SCHEMAS:-$here/schemas}"
-fixtures="$here/tests/fixtures/tables"
+day="$(flow_day "${AELP2_DEMO_DAY:-}")"
+history_end="$(date -u -d "$day - 1 day" +%F)"
+echo "demo: warehouse in ${AELP_HOME:-./var}; two years to $history_end, then the flows of $day" >&2
 
-echo "demo: warehouse in ${AELP_HOME:-./var}" >&2
-bq-ensure --quiet > /dev/null
+AELP2_BACKFILL_DAYS=730 "$here/pipelines/nightly.sh" "$history_end"
+AELP2_BACKFILL_DAYS=1 "$here/pipelines/nightly.sh" "$day"
+"$here/pipelines/weekly.sh" "$day"
 
-# Every fixture tagged with its table, loaded in one transaction.
-for f in "$fixtures"/*.ndjson; do
-  t="$(basename "$f" .ndjson)"
-  sed -e "s/^[[:space:]]*{/{\"_table\":\"$t\",/" "$f"
-done | bq-load --upsert --quiet
+echo
+echo "What each step did:"
+bq-extract --param "a=nightly-$history_end" --param "b=nightly-$day" --param "c=weekly-$day" --query "
+  SELECT run_id, step, status, rows_in, rows_out, duration_seconds, message
+  FROM ops_flow_runs WHERE run_id IN (@a, @b, @c) ORDER BY started_at" |
+  jq -r '"  \(.run_id | .[0:22] | . + " " * (22 - length)) \(.step | . + " " * (8 - length)) \(.status | . + " " * (6 - length)) " +
+         "in \(.rows_in // "-" | tostring | " " * (8 - length) + .)  out \(.rows_out // "-" | tostring | " " * (8 - length) + .)  " +
+         "\(.duration_seconds * 100 | round / 100) s  \(.message // "")"'
 
-# Row counts per table, in one query.
+echo
+echo "Rows per table:"
 query=""
 for f in "$AELP_SCHEMAS"/tables/*.json; do
   t="$(basename "$f" .json)"
   query="${query:+$query UNION ALL }SELECT '$t' AS table_name, COUNT(*) AS row_count FROM $t"
 done
 bq-extract --query "$query" |
-  sed -E 's/^\{"table_name":"([^"]*)","row_count":([0-9]+)\}$/\1 \2/' |
-  awk '{ printf "%-36s %8d\n", $1, $2; total += $2 } END { printf "%-36s %8d\n", "total", total }'
+  jq -r 'select(.row_count > 0) | "\(.table_name) \(.row_count)"' |
+  awk '{ printf "  %-36s %9d\n", $1, $2; total += $2 } END { printf "  %-36s %9d\n", "total", total }'

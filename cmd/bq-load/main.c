@@ -10,6 +10,7 @@
 #include "die.h"
 #include "ndjson.h"
 #include "opts.h"
+#include "report.h"
 #include "row.h"
 #include "schema.h"
 #include "warehouse.h"
@@ -80,6 +81,33 @@ static int looks_like_table(const char *s)
 	       access(s, F_OK) != 0;
 }
 
+/* Inside a flow step: rows read, rows written and rows per table. */
+static void report_loaded(const struct schema_set *set, const size_t *counts,
+			  const struct args *a, unsigned long long nread, size_t total)
+{
+	size_t cap = 64, len = 0, t;
+	char *d = xmalloc(cap);
+
+	len += (size_t)snprintf(d, cap, "{\"dry_run\":%s,\"tables\":{", a->dry ? "true" : "false");
+	for (t = 0; t < set->ntables; t++) {
+		if (!counts[t])
+			continue;
+		char *item = xasprintf("%s\"%s\":%zu", d[len - 1] == '{' ? "" : ",",
+				       set->tables[t].qname, counts[t]);
+		size_t n = strlen(item);
+		if (len + n + 3 > cap) {
+			cap = 2 * (len + n + 3);
+			d = xrealloc(d, cap);
+		}
+		memcpy(d + len, item, n + 1);
+		len += n;
+		free(item);
+	}
+	memcpy(d + len, "}}", 3);
+	step_report("bq-load", (long long)nread, a->dry ? 0 : (long long)total, d);
+	free(d);
+}
+
 int main(int argc, char **argv)
 {
 	static const char *const mode_names[] = { "append", "replace", "upsert" };
@@ -91,7 +119,7 @@ int main(int argc, char **argv)
 	struct wh *w;
 	char why[1100];
 	size_t *counts, t, total = 0;
-	unsigned long long bad = 0, seen = 0;
+	unsigned long long bad = 0, seen = 0, nread = 0;
 	int progress, shown = 0;   /* a "\r" progress line is on the terminal */
 	int first, f, nfiles;
 
@@ -125,6 +153,7 @@ int main(int argc, char **argv)
 		struct row row;
 
 		while (nd_next(r, &line)) {
+			nread++;
 			int rc = row_parse(rp, line.text, line.len, &row, why, sizeof why);
 			if (rc == 0 && bad == 0) {
 				rc = wh_load_row(w, &row, &err);
@@ -170,6 +199,7 @@ int main(int argc, char **argv)
 	}
 	if (total == 0 && !fixed && !a.quiet)
 		warn("no rows in the input; nothing loaded");
+	report_loaded(set, counts, &a, nread, total);
 	free(counts);
 	wh_close(w);
 	schema_free(set);

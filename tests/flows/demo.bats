@@ -1,33 +1,45 @@
 #!/usr/bin/env bats
-# make demo's flow end to end: ensure, load the sample fixtures, count rows.
+# make demo end to end: two years of the simulated advertiser through the
+# gates into the warehouse, the nightly and weekly flows, and the summary.
 
 load ../helpers
 
-@test "the demo flow loads every fixture and counts rows per table; a re-run adds nothing" {
+DAY=2026-06-01
+
+@test "the demo: two years through the gates, then the nightly and weekly flows; a re-run adds nothing" {
+  export AELP2_DEMO_DAY=$DAY AELP2_SIM_ARGS="--users 10 --campaigns-per-channel 2 --ads-per-campaign 2"
   run --separate-stderr "$REPO/pipelines/demo.sh"
   [ "$status" -eq 0 ] || { echo "$stderr"; false; }
-  first="$output"
-  total=0
-  for t in $(all_tables); do
-    n=$(grep -c . "$FIX/tables/$t.ndjson")
-    echo "$output" | grep -E "^$t +$n\$" || { echo "no count $n for $t"; false; }
-    total=$((total + n))
-  done
-  echo "$output" | grep -E "^total +$total\$"
-  [ "$(echo "$output" | wc -l)" -eq $(( $(all_tables | wc -l) + 1 )) ]
+  echo "$output"
+  # What each step did: the backfill, the day's nightly run and the weekly run, all ok.
+  echo "$output" | grep -E "^  nightly-2026-05-31 +ingest +ok +in +[0-9]+ +out +[0-9]+"
+  echo "$output" | grep -E "^  nightly-2026-05-31 +gx_gate +ok "
+  echo "$output" | grep -E "^  nightly-$DAY +ingest +ok "
+  echo "$output" | grep -E "^  nightly-$DAY +gx_gate +ok "
+  echo "$output" | grep -E "^  weekly-$DAY +gx_gate +ok "
+  [ "$(echo "$output" | grep -cE '^  (nightly|weekly)-')" -eq 5 ]
+  # Two years and a day of platform data: 6 channels x 2 campaigns x 731 days.
+  echo "$output" | grep -E "^  ads_campaign_performance +8772$"
+  echo "$output" | grep -E "^  gaelp_users.journey_sessions +[0-9]+$"
+  first=$(echo "$output" | sed -n '/^Rows per table:/,$p')
   run --separate-stderr "$REPO/pipelines/demo.sh"
   [ "$status" -eq 0 ]
-  [ "$output" = "$first" ]
+  [ "$(echo "$output" | sed -n '/^Rows per table:/,$p')" = "$first" ]
 }
 
-@test "the demo flow stops at the first failing step" {
+@test "the demo stops at the first failing step" {
   cp -r "$REPO/schemas" "$BATS_TEST_TMPDIR/schemas"
-  f="$BATS_TEST_TMPDIR/schemas/tables/canary_changes.json"
-  jq '.columns |= map(select(.name != "notes"))' "$f" > "$f.tmp" && mv "$f.tmp" "$f"
-  AELP_SCHEMAS="$BATS_TEST_TMPDIR/schemas" run --separate-stderr "$REPO/pipelines/demo.sh"
-  [ "$status" -eq 65 ]
-  [[ "$stderr" == *"unknown column 'notes'"* ]]
+  f="$BATS_TEST_TMPDIR/schemas/tables/ga4_aggregates.json"
+  jq '.columns |= map(select(.name != "revenue"))' "$f" > "$f.tmp" && mv "$f.tmp" "$f"
+  AELP2_DEMO_DAY=$DAY AELP2_SIM_ARGS="--users 5" AELP_SCHEMAS="$BATS_TEST_TMPDIR/schemas" \
+    run --separate-stderr "$REPO/pipelines/demo.sh"
+  # The ingest gate reads rows by the contract, which no longer has the column.
+  [ "$status" -eq 1 ]
+  [[ "$stderr" == *"suite ga4_aggregates failed: expect_column_values_to_not_be_null(revenue)"* ]]
+  [[ "$stderr" == *"nightly/ingest: failed with exit 1"* ]]
   [ -z "$output" ]
+  [ "$(bq-extract --query "SELECT step, status FROM ops_flow_runs")" = '{"step":"ingest","status":"failed"}' ]
+  [ "$(bq-extract --query "SELECT COUNT(*) AS n FROM ga4_aggregates")" = '{"n":0}' ]
 }
 
 @test "a fresh clone: make demo works from a clean tree" {
@@ -38,9 +50,8 @@ load ../helpers
   # A clean environment, as a person has: nothing from the make or bats running this test.
   run --separate-stderr env -i PATH="$PATH" HOME="$HOME" make demo
   [ "$status" -eq 0 ] || { echo "$stderr"; false; }
-  [ -x bin/bq-load ]
+  [ -x bin/sim-generate ]
   [ -f var/warehouse.sqlite ]
-  total=0
-  for t in $(all_tables); do total=$((total + $(grep -c . "tests/fixtures/tables/$t.ndjson"))); done
-  echo "$output" | grep -E "^total +$total\$"
+  echo "$output" | grep -E "^  weekly-[0-9-]+ +gx_gate +ok "
+  echo "$output" | grep -E "^  ads_campaign_performance +13158$"
 }

@@ -1,0 +1,119 @@
+#!/usr/bin/env bats
+# The nightly and weekly flows end to end on the embedded warehouse, with the
+# simulated advertiser as the source: gates before loads, the warehouse gate
+# before any model, a readable trail, idempotent re-runs.
+
+load ../helpers
+
+# A small advertiser keeps these tests quick; the flows are the same.
+export AELP2_SIM_ARGS="--users 15 --campaigns-per-channel 2 --ads-per-campaign 2"
+export AELP2_SIM_SEED=11
+DAY=2026-03-31
+
+# Row counts of every table, one "table n" line each.
+counts() {
+  local q="" t
+  for t in $(all_tables); do q="${q:+$q UNION ALL }SELECT '$t' AS t, COUNT(*) AS n FROM $t"; done
+  bq-extract --query "$q" | jq -r '"\(.t) \(.n)"'
+}
+
+backfill() { # DAYS ending at $DAY
+  AELP2_BACKFILL_DAYS="$1" "$REPO/pipelines/nightly.sh" "$DAY"
+}
+
+@test "nightly: the ingest is gated and loaded, the warehouse passes its gate, each step is recorded" {
+  run --separate-stderr backfill 45
+  [ "$status" -eq 0 ] || { echo "$stderr"; false; }
+  run bq-extract --query "SELECT step, status, exit_code FROM ops_flow_runs WHERE run_id = 'nightly-$DAY' ORDER BY started_at"
+  [ "${lines[0]}" = '{"step":"ingest","status":"ok","exit_code":0}' ]
+  [ "${lines[1]}" = '{"step":"gx_gate","status":"ok","exit_code":0}' ]
+  [ "${#lines[@]}" -eq 2 ]
+  # The ingest step's rows: what it loaded into the warehouse, table by table.
+  loaded=$(bq-extract --query "SELECT rows_out FROM ops_flow_runs WHERE step = 'ingest'" | jq .rows_out)
+  total=$(counts | grep -v -e '^ops_' -e '^gx_' | awk '{ s += $2 } END { print s }')
+  [ "$loaded" -eq "$total" ]
+  for t in ads_campaign_performance ads_ad_performance ga4_aggregates canary_budgets_snapshot \
+           gaelp_users.journey_sessions gaelp_users.persistent_touchpoints; do
+    counts | grep -E "^$t [1-9][0-9]*$" || { echo "no rows in $t"; false; }
+  done
+  [ "$(bq-extract --query "SELECT COUNT(DISTINCT date) AS d FROM ads_campaign_performance")" = '{"d":45}' ]
+  # The gate's results are in the warehouse: one row per suite, all passed.
+  nsuites=$(ls "$AELP_SCHEMAS"/suites/*.json | wc -l)
+  [ "$(bq-extract --query "SELECT COUNT(*) AS n, SUM(success) AS ok FROM gx_validation_results WHERE run_id = 'nightly-$DAY'")" = "{\"n\":$nsuites,\"ok\":$nsuites}" ]
+  [ "$(bq-extract --query "SELECT COUNT(*) AS n FROM ops_alerts")" = '{"n":0}' ]
+}
+
+@test "gx-check --all --dry-run on the flow's data prints success and writes nothing" {
+  backfill 30 2>/dev/null
+  before=$(counts)
+  run --separate-stderr gx-check --all --dry-run
+  [ "$status" -eq 0 ] || { echo "$output"; echo "$stderr"; false; }
+  for s in "$AELP_SCHEMAS"/suites/*.json; do
+    echo "$output" | grep -E "^ok +$(basename "$s" .json) " || { echo "no ok line for $s"; false; }
+  done
+  [ "$(counts)" = "$before" ]
+}
+
+@test "a re-run of the nightly flow for the same day leaves every row count unchanged" {
+  backfill 20 2>/dev/null
+  AELP2_BACKFILL_DAYS=1 "$REPO/pipelines/nightly.sh" "$DAY" 2>/dev/null
+  before=$(counts)
+  run --separate-stderr env AELP2_BACKFILL_DAYS=1 "$REPO/pipelines/nightly.sh" "$DAY"
+  [ "$status" -eq 0 ] || { echo "$stderr"; false; }
+  [ "$(counts)" = "$before" ]
+}
+
+@test "negative clicks: the warehouse gate fails, names the suite, and the flow stops there" {
+  backfill 20 2>/dev/null
+  bq-extract --query "SELECT * FROM ads_campaign_performance ORDER BY date, campaign_id LIMIT 1" |
+    jq -c '.clicks = -5' | bq-load --upsert ads_campaign_performance 2>/dev/null
+  run --separate-stderr gx-check --all --dry-run
+  [ "$status" -eq 1 ]
+  echo "$output" | grep -E '^FAIL +ads_campaign_performance '
+  [[ "$stderr" == *"ads_campaign_performance"*"expect_column_values_to_be_between"*"clicks"* ]]
+
+  next=2026-04-01
+  run --separate-stderr env AELP2_BACKFILL_DAYS=1 "$REPO/pipelines/nightly.sh" "$next"
+  [ "$status" -eq 1 ]
+  [[ "$stderr" != *"nightly: nightly-$next done"* ]]
+  run bq-extract --query "SELECT step, status, exit_code FROM ops_flow_runs WHERE run_id = 'nightly-$next' ORDER BY started_at"
+  [ "${lines[0]}" = '{"step":"ingest","status":"ok","exit_code":0}' ]
+  [ "${lines[1]}" = '{"step":"gx_gate","status":"failed","exit_code":1}' ]
+  [ "${#lines[@]}" -eq 2 ]   # no step after the gate ran
+  run bq-extract --query "SELECT alert_type, step, message, details FROM ops_alerts WHERE run_id = 'nightly-$next'"
+  [ "${#lines[@]}" -eq 1 ]
+  echo "$output" | jq -e '.alert_type == "gate_failed" and .step == "gx_gate"'
+  echo "$output" | jq -e '.message | contains("ads_campaign_performance") and contains("expect_column_values_to_be_between") and contains("clicks")'
+  # The structured trail: which suite and expectation, with counts.
+  run bq-extract --query "SELECT suite_name, expectation_type, column_name, unexpected_count FROM gx_expectation_failures WHERE run_id = 'nightly-$next'"
+  [ "$output" = '{"suite_name":"ads_campaign_performance","expectation_type":"expect_column_values_to_be_between","column_name":"clicks","unexpected_count":1}' ]
+  [ "$(bq-extract --query "SELECT success FROM gx_validation_results WHERE run_id = 'nightly-$next' AND suite_name = 'ads_campaign_performance'")" = '{"success":false}' ]
+}
+
+@test "the ingest gate: a bad incoming row stops the load and nothing lands" {
+  bq-ensure -q >/dev/null
+  run --separate-stderr bash -c "set -o pipefail
+    sim-generate --start 2026-01-01 --days 3 --seed 5 $AELP2_SIM_ARGS |
+      awk '/\"_table\":\"ads_ad_performance\"/ && !done { done = sub(/\"impressions\":[0-9]+/, \"\\\"impressions\\\":-1\") } { print }' |
+      gx-check --pass --suites '$AELP_SCHEMAS/suites' | bq-load --upsert"
+  [ "$status" -eq 1 ]
+  [[ "$stderr" == *"expect_column_values_to_be_between(impressions)"* ]]
+  [ "$(counts | awk '{ s += $2 } END { print s }')" -eq 0 ]
+}
+
+@test "weekly: the gate runs before the slower models and is recorded" {
+  backfill 14 2>/dev/null
+  run --separate-stderr "$REPO/pipelines/weekly.sh" "$DAY"
+  [ "$status" -eq 0 ] || { echo "$stderr"; false; }
+  [ "$(bq-extract --query "SELECT step, status FROM ops_flow_runs WHERE run_id = 'weekly-$DAY'")" = '{"step":"gx_gate","status":"ok"}' ]
+}
+
+@test "a flow refuses a day that is not a day" {
+  run --separate-stderr "$REPO/pipelines/nightly.sh" 2026-02-30
+  [ "$status" -eq 2 ]
+  [[ "$stderr" == *"'2026-02-30' is not a day (YYYY-MM-DD)"* ]]
+  run --separate-stderr env AELP2_BACKFILL_DAYS=x "$REPO/pipelines/nightly.sh" 2026-02-03
+  [ "$status" -eq 2 ]
+  run --separate-stderr "$REPO/pipelines/weekly.sh" yesterday
+  [ "$status" -eq 2 ]
+}

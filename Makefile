@@ -15,14 +15,16 @@ WARN      := -Wall -Wextra -Wstrict-prototypes -Wvla -Wwrite-strings -Wshadow -W
 ifdef DEVELOPER
 WARN      += -Werror
 endif
+# Kept apart from CFLAGS and LDFLAGS so that a CFLAGS given on the command line
+# (check-asan gives one) cannot drop them.
 ifdef SANITIZE
-CFLAGS    += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
-LDFLAGS   += -fsanitize=$(SANITIZE)
+SAN_CFLAGS  := -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+SAN_LDFLAGS := -fsanitize=$(SANITIZE)
 endif
 # Lazy (=): read when a recipe runs, after the deps stamp has installed pkg-config.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
-ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -DAELP_VERSION='"$(VERSION)"' $(WARN) $(CFLAGS) \
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -DAELP_VERSION='"$(VERSION)"' $(WARN) $(CFLAGS) $(SAN_CFLAGS) \
              -Icommon $(PKG_CFLAGS) -MMD -MP
 LIBS       = $(PKG_LIBS) -lpthread -lm
 
@@ -74,13 +76,13 @@ $(LIBAELP): $(COMMON_OBJ)
 define program_rule
 $(BIN)/$(1): $(patsubst %.c,$(BUILD)/%.o,$(wildcard cmd/$(1)/*.c)) $(LIBAELP)
 	@mkdir -p $(BIN)
-	$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(LIBS)
+	$$(CC) $$(LDFLAGS) $$(SAN_LDFLAGS) -o $$@ $$^ $$(LIBS)
 endef
 $(foreach p,$(PROGRAMS),$(eval $(call program_rule,$(p))))
 
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIBAELP)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+	$(CC) $(LDFLAGS) $(SAN_LDFLAGS) -o $@ $^ $(LIBS)
 
 # A unit test named after a program (tests/unit/test_NAME.c) also links that
 # program's model: every .c of cmd/NAME/ but main.c.
@@ -88,14 +90,14 @@ define program_unit_rule
 $(BUILD)/tests/test_$(1): $(BUILD)/tests/unit/test_$(1).o \
 		$(patsubst %.c,$(BUILD)/%.o,$(filter-out cmd/$(1)/main.c,$(wildcard cmd/$(1)/*.c))) $(LIBAELP)
 	@mkdir -p $$(dir $$@)
-	$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(LIBS)
+	$$(CC) $$(LDFLAGS) $$(SAN_LDFLAGS) -o $$@ $$^ $$(LIBS)
 endef
 $(foreach p,$(PROGRAMS),$(if $(wildcard tests/unit/test_$(p).c),$(eval $(call program_unit_rule,$(p)))))
 
 # Fuzz targets always build (so they cannot rot) as programs that replay files.
 $(BUILD)/tests/fuzz_%: $(BUILD)/tests/fuzz/fuzz_%.o $(LIBAELP)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+	$(CC) $(LDFLAGS) $(SAN_LDFLAGS) -o $@ $^ $(LIBS)
 
 # Coverage-guided fuzzing with clang's libFuzzer: make fuzz, then
 #   build/fuzz/fuzz_row -max_total_time=60 tests/fixtures/tables

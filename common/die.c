@@ -1,6 +1,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 
 #include "die.h"
@@ -39,7 +40,13 @@ void die(int code, const char *fmt, ...)
 	va_start(ap, fmt);
 	vwarn(fmt, ap);
 	va_end(ap);
-	exit(code);
+	aelp_exit_now(code);
+}
+
+void aelp_exit_now(int code)
+{
+	fflush(NULL);
+	_exit(code);
 }
 
 void *xmalloc(size_t n)

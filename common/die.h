@@ -33,6 +33,15 @@ void warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void die(int code, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3), noreturn));
 
+/*
+ * End the process after an error: stdio is flushed, then _exit(code).  The
+ * atexit handlers are skipped on purpose: a run abandoned halfway still
+ * holds its allocations, and LeakSanitizer should judge only the runs that
+ * finish (die() and usage errors end this way; a normal return from main
+ * does not).
+ */
+void aelp_exit_now(int code) __attribute__((noreturn));
+
 /* Allocation that cannot fail: on failure dies with AELP_EXIT_SOFTWARE. */
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t size);

@@ -21,6 +21,7 @@ struct nd_reader {
 	unsigned long lineno;
 	int eof;
 	FILE *copy;          /* nd_tee() */
+	int copy_last;       /* last byte copied, or -1 */
 };
 
 struct nd_reader *nd_open(const char *path)
@@ -47,6 +48,7 @@ struct nd_reader *nd_open(const char *path)
 void nd_tee(struct nd_reader *r, FILE *copy)
 {
 	r->copy = copy;
+	r->copy_last = -1;
 }
 
 const char *nd_name(const struct nd_reader *r)
@@ -107,15 +109,26 @@ int nd_next(struct nd_reader *r, struct nd_line *line)
 				if (r->end == r->cap || r->start > 0)
 					make_room(r);
 				got = fread(r->buf + r->end, 1, r->cap - r->end, r->f);
-				if (r->copy && got && fwrite(r->buf + r->end, 1, got, r->copy) != got)
-					die(AELP_EXIT_SOFTWARE, "cannot copy '%s' to a temporary file: %s",
-					    r->name, strerror(errno));
+				if (r->copy && got) {
+					if (fwrite(r->buf + r->end, 1, got, r->copy) != got)
+						die(AELP_EXIT_SOFTWARE, "cannot copy '%s' to a temporary file: %s",
+						    r->name, strerror(errno));
+					r->copy_last = (unsigned char)r->buf[r->end + got - 1];
+				}
 				r->end += got;
 				if (got == 0) {
 					if (ferror(r->f))
 						die(AELP_EXIT_SOFTWARE, "%s: read error: %s",
 						    r->name, strerror(errno));
 					r->eof = 1;
+					/* The copy ends its last line, so files copied one after
+					 * another never join two rows on one line. */
+					if (r->copy && r->copy_last >= 0 && r->copy_last != '\n') {
+						if (putc('\n', r->copy) == EOF)
+							die(AELP_EXIT_SOFTWARE, "cannot copy '%s' to a temporary file: %s",
+							    r->name, strerror(errno));
+						r->copy_last = '\n';
+					}
 				}
 				continue;
 			}

@@ -37,8 +37,9 @@ int nd_next(struct nd_reader *r, struct nd_line *line);
 
 /*
  * Copy every byte read from now on to copy as well (NULL stops): a gate
- * that passes its input on unchanged spills it this way while reading.
- * A failed write dies with exit 70.
+ * that passes its input on unchanged spills it this way while reading.  A
+ * final line without its newline gets one in the copy, so the copies of
+ * several files never join two rows.  A failed write dies with exit 70.
  */
 void nd_tee(struct nd_reader *r, FILE *copy);
 

@@ -47,7 +47,7 @@ void usage_error(const struct opts_spec *spec, const char *fmt, ...)
 	va_end(ap);
 	fprintf(stderr, "\nusage: %s %s\nTry '%s --help' for more information.\n",
 		spec->name, spec->usage, spec->name);
-	exit(AELP_EXIT_USAGE);
+	aelp_exit_now(AELP_EXIT_USAGE);
 }
 
 int opts_parse(const struct opts_spec *spec, int argc, char **argv,
@@ -132,11 +132,11 @@ long long opt_long(const char *optname, const char *arg, long long lo, long long
 	v = strtoll(arg, &end, 10);
 	if (end == arg || *end != '\0' || errno == ERANGE) {
 		warn("option '--%s': '%s' is not a whole number", optname, arg);
-		exit(AELP_EXIT_USAGE);
+		aelp_exit_now(AELP_EXIT_USAGE);
 	}
 	if (v < lo || v > hi) {
 		warn("option '--%s': %lld is out of range [%lld, %lld]", optname, v, lo, hi);
-		exit(AELP_EXIT_USAGE);
+		aelp_exit_now(AELP_EXIT_USAGE);
 	}
 	return v;
 }
@@ -150,11 +150,11 @@ double opt_double(const char *optname, const char *arg, double lo, double hi)
 	v = strtod(arg, &end);
 	if (end == arg || *end != '\0' || errno == ERANGE || !isfinite(v)) {
 		warn("option '--%s': '%s' is not a finite number", optname, arg);
-		exit(AELP_EXIT_USAGE);
+		aelp_exit_now(AELP_EXIT_USAGE);
 	}
 	if (v < lo || v > hi) {
 		warn("option '--%s': %g is out of range [%g, %g]", optname, v, lo, hi);
-		exit(AELP_EXIT_USAGE);
+		aelp_exit_now(AELP_EXIT_USAGE);
 	}
 	return v;
 }

@@ -134,6 +134,16 @@ int wh_load_row(struct wh *w, const struct row *row, struct wh_err *err)
 	return w->ops->load_row(w, row, err);
 }
 
+long long wh_load_delete(struct wh *w, const struct table_schema *t, const char *const *cols,
+			 const char *const *vals, size_t n, struct wh_err *err)
+{
+	size_t i;
+	for (i = 0; i < n; i++)
+		if (schema_column(t, cols[i]) < 0)
+			return wh_fail(err, AELP_EXIT_USAGE, "table '%s' has no column '%s'", t->qname, cols[i]);
+	return w->ops->load_delete(w, t, cols, vals, n, err);
+}
+
 int wh_load_end(struct wh *w, int commit, size_t *counts, struct wh_err *err)
 {
 	return w->ops->load_end(w, commit, counts, err);

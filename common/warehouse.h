@@ -91,6 +91,15 @@ int wh_load_begin(struct wh *w, enum wh_load_mode mode, const struct table_schem
 		  struct wh_err *err);
 /* -1 with code 65 when the warehouse refuses the row (a duplicate key). */
 int wh_load_row(struct wh *w, const struct row *row, struct wh_err *err);
+/*
+ * Inside a load: delete the rows of t whose columns cols[0..n) hold the
+ * text values vals[0..n), in the load's transaction.  For a slice a load
+ * writes again whole (one run's failures, say), so that rows the new load
+ * no longer has do not linger.  Returns the rows deleted, or -1 with err
+ * filled (2 for a column t does not have).
+ */
+long long wh_load_delete(struct wh *w, const struct table_schema *t, const char *const *cols,
+			 const char *const *vals, size_t n, struct wh_err *err);
 /* Commit (commit != 0) or roll back.  Rows written per table so far, in
  * schema order, are in counts (the caller's array of set->ntables, or NULL). */
 int wh_load_end(struct wh *w, int commit, size_t *counts, struct wh_err *err);
@@ -137,6 +146,8 @@ struct wh_ops {
 	int (*load_begin)(struct wh *, enum wh_load_mode, const struct table_schema *,
 			  struct wh_err *);
 	int (*load_row)(struct wh *, const struct row *, struct wh_err *);
+	long long (*load_delete)(struct wh *, const struct table_schema *, const char *const *,
+				 const char *const *, size_t, struct wh_err *);
 	int (*load_end)(struct wh *, int, size_t *, struct wh_err *);
 	struct wh_query *(*query_open)(struct wh *, const char *, const struct wh_param *,
 				       size_t, struct wh_err *);

@@ -519,6 +519,45 @@ static void finalize_inserts(struct wh_sqlite *s)
 		sqlite3_finalize(s->lt[i].insert);
 }
 
+static long long sq_load_delete(struct wh *w, const struct table_schema *t, const char *const *cols,
+				const char *const *vals, size_t n, struct wh_err *err)
+{
+	struct wh_sqlite *s = (struct wh_sqlite *)w;
+	char *name = qualified(t, ""), *sql = sqlite3_mprintf("DELETE FROM %s", name);
+	sqlite3_stmt *st = NULL;
+	long long deleted = -1;
+	size_t i;
+
+	if (!s->in_tx) {
+		sqlite3_free(name);
+		sqlite3_free(sql);
+		return wh_fail(err, AELP_EXIT_SOFTWARE, "a delete outside a load");
+	}
+	for (i = 0; i < n; i++) {
+		char *next = sqlite3_mprintf("%s %s \"%w\" = ?%d", sql, i ? "AND" : "WHERE", cols[i], (int)i + 1);
+		sqlite3_free(sql);
+		sql = next;
+	}
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
+		wh_fail(err, AELP_EXIT_USAGE, "%s: table '%s': %s (run bq-ensure first)", s->path,
+			t->qname, sqlite3_errmsg(s->db));
+		goto out;
+	}
+	for (i = 0; i < n; i++)
+		sqlite3_bind_text(st, (int)i + 1, vals[i], -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		wh_fail(err, AELP_EXIT_SOFTWARE, "%s: deleting from '%s': %s", s->path, t->qname,
+			sqlite3_errmsg(s->db));
+		goto out;
+	}
+	deleted = sqlite3_changes(s->db);
+out:
+	sqlite3_finalize(st);
+	sqlite3_free(sql);
+	sqlite3_free(name);
+	return deleted;
+}
+
 static int sq_load_end(struct wh *w, int commit, size_t *counts, struct wh_err *err)
 {
 	struct wh_sqlite *s = (struct wh_sqlite *)w;
@@ -763,7 +802,7 @@ static void sq_close(struct wh *w)
 static const struct wh_ops sqlite_ops = {
 	"sqlite",
 	sq_ensure_begin, sq_ensure_table, sq_ensure_view, sq_ensure_end,
-	sq_load_begin, sq_load_row, sq_load_end,
+	sq_load_begin, sq_load_row, sq_load_delete, sq_load_end,
 	sq_query_open,
 	sq_query_table,
 	sq_close,

@@ -26,13 +26,16 @@ export SIM_SEED="${AELP2_SIM_SEED:-42}" SIM_ARGS="${AELP2_SIM_ARGS:-}"
 bq-ensure --quiet > /dev/null   # the contract's tables exist (idempotent)
 
 # 1. Ingest.  The simulated advertiser stands in for the platform extractors
-#    until their credentials exist.  Each row passes its table's suite before
-#    anything loads; the load is one transaction, upserted on the keys.
+#    until their credentials exist.  The source's rows are kept whole first
+#    (a source that fails halfway loads nothing), then every row passes its
+#    table's suite before anything loads; the load is one transaction,
+#    upserted on the keys.
 ingest() {
+  ingest_rows="$(mktemp "${TMPDIR:-/tmp}/nightly-ingest.XXXXXX")"
+  trap 'rm -f "$ingest_rows"' EXIT
   # shellcheck disable=SC2086
-  sim-generate --start "$SIM_START" --days "$SIM_DAYS" --seed "$SIM_SEED" $SIM_ARGS |
-    gx-check --pass --suites "$AELP_SCHEMAS/suites" |
-    bq-load --upsert
+  sim-generate --start "$SIM_START" --days "$SIM_DAYS" --seed "$SIM_SEED" $SIM_ARGS > "$ingest_rows"
+  gx-check --pass --suites "$AELP_SCHEMAS/suites" "$ingest_rows" | bq-load --upsert
 }
 export -f ingest
 step ingest -- bash -c 'set -euo pipefail; ingest'

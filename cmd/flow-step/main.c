@@ -50,7 +50,11 @@ static const struct opts_spec spec = {
 	"most rows any program of the step read) and rows_out (the rows its programs wrote\n"
 	"to the warehouse), and the step's details JSON.  A step with no such program has\n"
 	"null rows.  Re-running a step of the same run replaces its ops_flow_runs row; every\n"
-	"failure gets its own alert.",
+	"failure gets its own alert.\n"
+	"\n"
+	"COMMAND runs in a process group of its own: SIGTERM, SIGINT (^C) or SIGHUP sent to\n"
+	"flow-step reaches every program of the step (a whole pipe, not only its shell), and\n"
+	"the end is still recorded.  A step's stdin is /dev/null when it would be a terminal.",
 	options,
 	WH_ENV_HELP
 	"\n"
@@ -163,20 +167,56 @@ static json_t *last_lines(const char *text, int max)
 
 /* ---- running the command ---- */
 
-static volatile sig_atomic_t child_pid;
+/*
+ * The step runs in a process group of its own, so that a signal for the
+ * step (SIGTERM from a scheduler, ^C from the terminal, a hang-up) reaches
+ * every program of its pipe, not only the shell that started them.
+ * flow-step catches those signals from before it records the start: one
+ * that comes before the step starts stops it from starting; later ones are
+ * passed to the step's group, and the end is recorded either way.
+ */
+static volatile sig_atomic_t child_pgid;    /* the step's process group, once started */
+static volatile sig_atomic_t pending_sig;   /* a signal that came before the step started */
 
-static void forward(int sig)
+static void on_signal(int sig)
 {
-	if (child_pid > 0)
-		kill((pid_t)child_pid, sig);
+	if (child_pgid > 0)
+		kill(-(pid_t)child_pgid, sig);
+	else
+		pending_sig = sig;
 }
 
+static const int forwarded[] = { SIGTERM, SIGINT, SIGHUP };
+
+static void catch_signals(void)
+{
+	struct sigaction sa;
+	size_t i;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++)
+		sigaction(forwarded[i], &sa, NULL);
+}
+
+/* Run cmd; its exit status, or 128+N when signal N ended it (or stopped it from starting). */
 static int run(char **cmd, const struct args *a, const char *report, struct tail *t)
 {
+	sigset_t block, old;
 	int fds[2], status;
 	pid_t pid;
 	char buf[4096];
+	size_t i;
 
+	sigemptyset(&block);
+	for (i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++)
+		sigaddset(&block, forwarded[i]);
+	sigprocmask(SIG_BLOCK, &block, &old);
+	if (pending_sig) {
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		return 128 + pending_sig;
+	}
 	if (pipe(fds) != 0)
 		die(AELP_EXIT_SOFTWARE, "pipe: %s", strerror(errno));
 	fflush(NULL);
@@ -184,21 +224,34 @@ static int run(char **cmd, const struct args *a, const char *report, struct tail
 	if (pid < 0)
 		die(AELP_EXIT_SOFTWARE, "fork: %s", strerror(errno));
 	if (pid == 0) {
+		setpgid(0, 0);
+		for (i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++)
+			signal(forwarded[i], SIG_DFL);
+		sigprocmask(SIG_SETMASK, &old, NULL);
 		close(fds[0]);
 		if (dup2(fds[1], 2) < 0)
 			_exit(AELP_EXIT_SOFTWARE);
 		close(fds[1]);
+		/* Outside the terminal's foreground group a read from it would stop the
+		 * step; a step reads its input from files and pipes, never the terminal. */
+		if (isatty(0)) {
+			int null = open("/dev/null", O_RDONLY);
+			if (null >= 0 && null != 0) {
+				dup2(null, 0);
+				close(null);
+			}
+		}
 		setenv("AELP2_RUN_ID", a->run_id, 1);
 		setenv("AELP2_FLOW", a->flow, 1);
 		setenv("AELP2_STEP", a->step, 1);
 		setenv(STEP_REPORT_ENV, report, 1);
-		signal(SIGINT, SIG_DFL);
-		signal(SIGTERM, SIG_DFL);
 		execvp(cmd[0], cmd);
 		fprintf(stderr, "flow-step: cannot run '%s': %s\n", cmd[0], strerror(errno));
 		_exit(errno == ENOENT ? 127 : 126);
 	}
-	child_pid = pid;
+	setpgid(pid, pid);   /* also here: no window in which a signal misses the group */
+	child_pgid = pid;
+	sigprocmask(SIG_SETMASK, &old, NULL);
 	close(fds[1]);
 	for (;;) {
 		ssize_t n = read(fds[0], buf, sizeof buf);
@@ -215,7 +268,6 @@ static int run(char **cmd, const struct args *a, const char *report, struct tail
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
 			die(AELP_EXIT_SOFTWARE, "waitpid: %s", strerror(errno));
-	child_pid = 0;
 	if (WIFSIGNALED(status))
 		return 128 + WTERMSIG(status);
 	return WEXITSTATUS(status);
@@ -279,6 +331,7 @@ int main(int argc, char **argv)
 	r.status = "running";
 	r.exit_code = -1;
 	r.rows_in = r.rows_out = -1;
+	catch_signals();
 	now_utc(r.started_at, sizeof r.started_at, &t0);
 	if (record_step(set, &r, NULL, &err) != 0)
 		die(err.code, "cannot record the start of step '%s': %s", a.step, err.msg);
@@ -291,8 +344,6 @@ int main(int argc, char **argv)
 		    strerror(errno));
 	close(fd);
 
-	signal(SIGINT, SIG_IGN);   /* the terminal's ^C reaches the step; we record its end */
-	signal(SIGTERM, forward);
 	t = xcalloc(1, sizeof *t);
 	code = run(argv + first, &a, report_path, t);
 	now_utc(r.finished_at, sizeof r.finished_at, &t1);

@@ -219,12 +219,21 @@ int gx_run_all(const struct gx_args *a)
 		size_t *counts = xcalloc(set->ntables, sizeof *counts);
 		char *p = rows.p, *nl;
 		char why2[1100];
+		const char *sname;
+		json_t *v;
 
 		w = wh_open_env(set, WH_OPEN_WRITE, &err);
 		if (!w)
 			die(err.code, "%s", err.msg);
 		if (wh_load_begin(w, WH_UPSERT, NULL, &err) != 0)
 			die(err.code, "%s", err.msg);
+		/* A run validated again (a re-run of the day) keeps only its new failures. */
+		json_object_foreach(verdicts, sname, v) {
+			const char *cols[] = { "run_id", "suite_name" }, *vals[] = { runid, sname };
+			if (wh_load_delete(w, schema_table(set, "gx_expectation_failures"), cols, vals, 2,
+					   &err) < 0)
+				die(err.code, "%s", err.msg);
+		}
 		while (p && (nl = strchr(p, '\n')) != NULL) {
 			struct row row;
 			if (row_parse(rp, p, (size_t)(nl - p), &row, why2, sizeof why2) != 0)

@@ -25,8 +25,10 @@ struct numdir {
 	int vmin, vmax;
 };
 
+/* %Y takes 0000 as CPython's pattern does, but datetime() then raises "year 0 is
+ * out of range": vmin 1 says the same. */
 static const struct numdir numdirs[] = {
-	{ 'd', 1, 2, 1, 31 }, { 'm', 1, 2, 1, 12 }, { 'Y', 4, 4, 0, 9999 }, { 'y', 2, 2, 0, 99 },
+	{ 'd', 1, 2, 1, 31 }, { 'm', 1, 2, 1, 12 }, { 'Y', 4, 4, 1, 9999 }, { 'y', 2, 2, 0, 99 },
 	{ 'H', 1, 2, 0, 23 }, { 'I', 1, 2, 1, 12 }, { 'M', 1, 2, 0, 59 }, { 'S', 1, 2, 0, 61 },
 	{ 'f', 1, 6, 0, 999999 }, { 'j', 1, 3, 1, 366 }, { 'w', 1, 1, 0, 6 }, { 'u', 1, 1, 1, 7 },
 	{ 'U', 1, 2, 0, 53 }, { 'W', 1, 2, 0, 53 }, { 'G', 4, 4, 0, 9999 }, { 'V', 1, 2, 1, 53 },
@@ -241,15 +243,22 @@ int gx_dateutil_ok(const char *s, size_t n)
 				/* a clock: HH:MM[:SS[.ffffff]] */
 				long hh = v, mm = 0, ss = 0;
 				size_t r = q + 1, k = r;
-				while (k < n && isdigit((unsigned char)s[k]))
+				/* at most two digits each: checked before a third can overflow */
+				while (k < n && isdigit((unsigned char)s[k])) {
+					if (k - r >= 2)
+						return 0;
 					mm = mm * 10 + (s[k++] - '0');
-				if (k == r || k - r > 2)
+				}
+				if (k == r)
 					return 0;
 				if (k < n && s[k] == ':') {
 					r = ++k;
-					while (k < n && isdigit((unsigned char)s[k]))
+					while (k < n && isdigit((unsigned char)s[k])) {
+						if (k - r >= 2)
+							return 0;
 						ss = ss * 10 + (s[k++] - '0');
-					if (k == r || k - r > 2)
+					}
+					if (k == r)
 						return 0;
 					if (k < n && (s[k] == '.' || s[k] == ',')) {
 						r = ++k;
@@ -265,7 +274,10 @@ int gx_dateutil_ok(const char *s, size_t n)
 				continue;
 			}
 			if (q - p == 8 || q - p == 6 || q - p == 14 || q - p == 12) {
-				/* YYYYMMDD, YYMMDD and friends: accepted as dateutil does */
+				/* YYYYMMDD, YYMMDD and friends: accepted as dateutil does,
+				 * but a year 0000 is out of range for datetime() */
+				if ((q - p == 8 || q - p == 14) && strncmp(s + p, "0000", 4) == 0)
+					return 0;
 				p = q;
 				if (nnum < 15) {
 					ndig[nnum] = 2;
@@ -274,6 +286,10 @@ int gx_dateutil_ok(const char *s, size_t n)
 				continue;
 			}
 			if (q - p > 4)
+				return 0;
+			/* Three or four digits are a year (dateutil keeps the century
+			 * as written), and datetime() has no year 0. */
+			if (q - p >= 3 && v == 0)
 				return 0;
 			if (nnum < 15) {
 				ndig[nnum] = (int)(q - p);

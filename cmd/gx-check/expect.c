@@ -118,6 +118,11 @@ struct gx_expect {
 	/* accumulators */
 	unsigned long long elements, nonnull, unexpected, missing;
 	struct ulist part, all;
+	/* regex on an inferred column: the verdicts if it ends float64, where
+	 * pandas' str() of an int is "1.0" (forked at the first int) */
+	int alt_on;
+	unsigned long long alt_unexpected;
+	struct ulist alt_part, alt_all;
 	struct gx_uniq *u;
 	/* aggregates */
 	double sum;
@@ -158,6 +163,14 @@ static void ul_add(struct ulist *l, unsigned long long row, const char *json, si
 	l->v[l->n].json = xstrndup(json, n);
 	l->v[l->n].n = n;
 	l->n++;
+}
+
+static void ul_copy(struct ulist *to, const struct ulist *from)
+{
+	size_t i;
+	memset(to, 0, sizeof *to);
+	for (i = 0; i < from->n; i++)
+		ul_add(to, from->v[i].row, from->v[i].json, from->v[i].n);
 }
 
 static void ul_free(struct ulist *l)
@@ -759,6 +772,8 @@ void gx_expect_free(struct gx_expect *e)
 	free(e->cond);
 	ul_free(&e->part);
 	ul_free(&e->all);
+	ul_free(&e->alt_part);
+	ul_free(&e->alt_all);
 	gx_uniq_free(e->u);
 	free(e->bestbuf.p);
 	free(e->tmp.p);
@@ -787,13 +802,51 @@ static void unexpected_cell(struct gx_expect *e, struct gx_frame *f, struct gx_c
 	}
 }
 
-/* Python's str() of a value, for regex on non-strings (astype(str)). */
-static void py_str(struct sbuf *b, struct gx_frame *f, struct gx_cell *c)
+/* The other verdict of a regex (see alt_on): recorded as unexpected_cell does. */
+static void alt_swap(struct gx_expect *e)
+{
+	unsigned long long u = e->unexpected;
+	struct ulist p = e->part, a = e->all;
+	e->unexpected = e->alt_unexpected;
+	e->part = e->alt_part;
+	e->all = e->alt_all;
+	e->alt_unexpected = u;
+	e->alt_part = p;
+	e->alt_all = a;
+}
+
+static void alt_unexpected_cell(struct gx_expect *e, struct gx_frame *f, struct gx_cell *c)
+{
+	alt_swap(e);
+	unexpected_cell(e, f, c);
+	alt_swap(e);
+}
+
+/* re.search(s): the regex matches somewhere in s[0..n). */
+static int py_search(struct gx_expect *e, const char *s, size_t n)
+{
+	regmatch_t m[1];
+	m[0].rm_so = 0;
+	m[0].rm_eo = (regoff_t)n;
+	return regexec(&e->re, s ? s : "", 1, m, REG_STARTEND) == 0;
+}
+
+/* Python's str() of a value, for regex on non-strings (astype(str)).  In a
+ * float64 column (as_float) an int is a float: 1 is "1.0", 10**16 "1e+16". */
+static void py_str(struct sbuf *b, struct gx_frame *f, struct gx_cell *c, int as_float)
 {
 	char num[40];
 	switch (c->kind) {
 	case C_BOOL: sb_add(b, c->i ? "True" : "False", c->i ? 4 : 5); break;
-	case C_INT: gx_cell_num(c); sb_printf(b, "%lld", c->i); break;
+	case C_INT:
+		gx_cell_num(c);
+		if (as_float && c->kind == C_INT)
+			sb_add(b, num, fmt_real(num, (double)c->i));
+		else if (c->kind == C_INT)
+			sb_printf(b, "%lld", c->i);
+		else   /* beyond 64 bits: read as a float */
+			sb_add(b, num, fmt_real(num, c->d));
+		break;
 	case C_FLOAT: {
 		size_t k = fmt_real(num, gx_cell_num(c));
 		sb_add(b, num, k);
@@ -894,24 +947,36 @@ static void feed_map(struct gx_expect *e, struct gx_frame *f)
 	case X_REGEX:
 		if (e->re_all || !e->re_ok)
 			break;
-		{
-			regmatch_t m[1];
-			const char *s;
-			size_t n;
-			if (c->kind == C_STR) {
-				gx_cell_str(f, c);
-				s = c->s;
-				n = c->n;
-			} else {
+		if (c->kind == C_STR) {
+			gx_cell_str(f, c);
+			bad = !py_search(e, c->s, c->n);
+		} else {
+			enum gx_dtype decl = f->cols[e->col].declared;
+			e->tmp.n = 0;
+			py_str(&e->tmp, f, c, decl == DT_FLOAT64);
+			bad = !py_search(e, e->tmp.p, e->tmp.n);
+			if (c->kind == C_INT && decl == DT_AUTO) {
+				/* Whether pandas makes the column float64 shows only at the
+				 * end: keep the verdicts of "1.0" too, from the first int on. */
+				int bad_f;
 				e->tmp.n = 0;
-				py_str(&e->tmp, f, c);
-				s = e->tmp.p;
-				n = e->tmp.n;
+				py_str(&e->tmp, f, c, 1);
+				bad_f = !py_search(e, e->tmp.p, e->tmp.n);
+				if (!e->alt_on) {
+					e->alt_on = 1;
+					e->alt_unexpected = e->unexpected;
+					ul_copy(&e->alt_part, &e->part);
+					ul_copy(&e->alt_all, &e->all);
+				}
+				if (bad_f)
+					alt_unexpected_cell(e, f, c);
+				if (bad)
+					unexpected_cell(e, f, c);
+				return;
 			}
-			m[0].rm_so = 0;
-			m[0].rm_eo = (regoff_t)n;
-			bad = regexec(&e->re, s ? s : "", 1, m, REG_STARTEND) != 0;
 		}
+		if (bad && e->alt_on)
+			alt_unexpected_cell(e, f, c);
 		break;
 	case X_UNIQUE:
 		e->tmp.n = 0;
@@ -1105,12 +1170,55 @@ static json_t *val_json(const char *s, size_t n)
 	return v ? v : json_stringn(s, n);
 }
 
-static json_t *list_json(const struct uval *v, size_t n)
+static int col_float(const struct gx_frame *f, long id)
+{
+	return id >= 0 && gx_col_dtype(f, id) == DT_FLOAT64;
+}
+
+/* An int as the float pandas holds in a float64 column (steals v). */
+static json_t *as_float(json_t *v)
+{
+	json_t *r;
+	if (!json_is_integer(v))
+		return v;
+	r = json_real((double)json_integer_value(v));
+	json_decref(v);
+	return r;
+}
+
+/* A reported value as GX reports it: what a float64 column holds is a
+ * float, so an int read into one is 1.0 (steals v, returns it or its
+ * replacement). */
+static json_t *report_value(const struct gx_expect *e, const struct gx_frame *f, json_t *v)
+{
+	size_t i;
+	switch (e->cls) {
+	case K_MAP:
+		return col_float(f, e->col) ? as_float(v) : v;
+	case K_PAIR:   /* [a, b] */
+		for (i = 0; json_is_array(v) && i < json_array_size(v) && i < 2; i++)
+			if (col_float(f, i ? e->colb : e->col))
+				json_array_set_new(v, i, as_float(json_incref(json_array_get(v, i))));
+		return v;
+	case K_MULTI:  /* {column: value, ...} */
+		for (i = 0; json_is_object(v) && i < e->ncols; i++) {
+			const char *name = f->cols[e->cols[i]].name;
+			json_t *x = json_object_get(v, name);
+			if (x && col_float(f, e->cols[i]))
+				json_object_set_new(v, name, as_float(json_incref(x)));
+		}
+		return v;
+	default:
+		return v;
+	}
+}
+
+static json_t *list_json(const struct gx_expect *e, const struct gx_frame *f, const struct uval *v, size_t n)
 {
 	json_t *a = json_array();
 	size_t i;
 	for (i = 0; i < n; i++)
-		json_array_append_new(a, val_json(v[i].json, v[i].n));
+		json_array_append_new(a, report_value(e, f, val_json(v[i].json, v[i].n)));
 	return a;
 }
 
@@ -1154,9 +1262,10 @@ static int py_cmp(const json_t *a, const json_t *b)
 }
 
 /* SUMMARY's partial_unexpected_counts: value and count, by -count then value. */
-static void add_counts(json_t *res, const struct ulist *l)
+static void add_counts(const struct gx_expect *e, const struct gx_frame *f, json_t *res,
+		       const struct ulist *l)
 {
-	json_t *vals = list_json(l->v, l->n), *out = json_array();
+	json_t *vals = list_json(e, f, l->v, l->n), *out = json_array();
 	size_t *cnt = xcalloc(l->n + 1, sizeof *cnt), *ord = xcalloc(l->n + 1, sizeof *ord);
 	size_t i, j, nd = 0;
 	int err = 0;
@@ -1203,7 +1312,8 @@ static void add_counts(json_t *res, const struct ulist *l)
 }
 
 /* _format_map_output: nonnull < 0 means "missing values are not tracked". */
-static json_t *map_result(struct gx_expect *e, unsigned long long element, long long nonnull)
+static json_t *map_result(struct gx_expect *e, const struct gx_frame *f, unsigned long long element,
+			  long long nonnull)
 {
 	json_t *r = json_object();
 	unsigned long long u = e->unexpected;
@@ -1216,7 +1326,7 @@ static json_t *map_result(struct gx_expect *e, unsigned long long element, long 
 		json_object_set_new(r, "unexpected_percent", element ? pct(u, element) : json_null());
 	else
 		json_object_set_new(r, "unexpected_percent", element ? pct(u, (unsigned long long)nonnull) : json_null());
-	json_object_set_new(r, "partial_unexpected_list", list_json(e->part.v, e->part.n));
+	json_object_set_new(r, "partial_unexpected_list", list_json(e, f, e->part.v, e->part.n));
 	if (nonnull >= 0) {
 		unsigned long long missing = element - (unsigned long long)nonnull;
 		json_object_set_new(r, "missing_count", json_integer((json_int_t)missing));
@@ -1228,10 +1338,10 @@ static json_t *map_result(struct gx_expect *e, unsigned long long element, long 
 	if (e->rf == RF_BASIC)
 		return r;
 	json_object_set_new(r, "partial_unexpected_index_list", index_json(e->part.v, e->part.n));
-	add_counts(r, &e->part);
+	add_counts(e, f, r, &e->part);
 	if (e->rf == RF_SUMMARY)
 		return r;
-	json_object_set_new(r, "unexpected_list", list_json(e->all.v, e->all.n));
+	json_object_set_new(r, "unexpected_list", list_json(e, f, e->all.v, e->all.n));
 	json_object_set_new(r, "unexpected_index_list", index_json(e->all.v, e->all.n));
 	return r;
 }
@@ -1360,6 +1470,8 @@ static json_t *finish_one(struct gx_expect *e, struct gx_frame *f, int *success)
 	long k;
 
 	*success = 0;
+	if (e->alt_on && col_float(f, e->col))
+		alt_swap(e);   /* the column is float64: its ints read "1.0" */
 	if (!e->exc_msg) {
 		if (e->cls != K_TABLE || e->kind != X_COL_EXIST) {
 			column_missing(e, f, e->col);
@@ -1370,7 +1482,7 @@ static json_t *finish_one(struct gx_expect *e, struct gx_frame *f, int *success)
 	}
 	if (e->u && !e->exc_msg) {
 		gx_uniq_finish(e->u, on_dup, e);
-		if (e->rf == RF_COMPLETE)
+		if (e->rf == RF_COMPLETE && e->all.n > 1)   /* v is NULL when there are none */
 			qsort(e->all.v, e->all.n, sizeof *e->all.v, uval_cmp_row);
 	}
 	if (e->cls == K_AGG && !e->exc_msg && (e->agg_bad || (e->agg_str && e->agg_num)))
@@ -1439,12 +1551,12 @@ static json_t *finish_one(struct gx_expect *e, struct gx_frame *f, int *success)
 	case X_NOT_NULL:
 	case X_NULL:
 		*success = mostly_ok(e, e->elements);
-		return map_result(e, e->elements, -1);
+		return map_result(e, f, e->elements, -1);
 	case X_OF_TYPE: {
 		enum gx_dtype d = gx_col_dtype(f, e->col);
 		if (d == DT_OBJECT && e->type_ && !is_object_type(e->type_)) {
 			*success = mostly_ok(e, e->nonnull);
-			return map_result(e, e->elements, (long long)e->nonnull);
+			return map_result(e, f, e->elements, (long long)e->nonnull);
 		}
 		*success = !e->type_ || dtype_is(d, e->type_);
 		r = json_object();
@@ -1454,7 +1566,7 @@ static json_t *finish_one(struct gx_expect *e, struct gx_frame *f, int *success)
 	case X_PAIR_GT:
 	case X_COMPOUND_UNIQUE:
 		*success = mostly_ok(e, e->elements - e->missing);
-		return map_result(e, e->elements, (long long)(e->elements - e->missing));
+		return map_result(e, f, e->elements, (long long)(e->elements - e->missing));
 	case X_MEAN: case X_MIN: case X_MAX: case X_SUM: {
 		struct gx_cell obs = { C_FLOAT, 1, NULL, 0, 0, NAN, NULL, 0 };
 		int have = e->nvals > 0;
@@ -1475,6 +1587,8 @@ static json_t *finish_one(struct gx_expect *e, struct gx_frame *f, int *success)
 			if (obs.kind == C_BOOL) {
 				obs.kind = C_INT;
 			}
+			if (obs.kind == C_INT && col_float(f, e->col))
+				obs.kind = C_FLOAT;   /* pandas' min of a float64 column is a float */
 		}
 		r = json_object();
 		json_object_set_new(r, "observed_value", have ? bound_obs(&obs) : json_null());
@@ -1488,7 +1602,7 @@ static json_t *finish_one(struct gx_expect *e, struct gx_frame *f, int *success)
 	}
 	default:
 		*success = mostly_ok(e, e->nonnull);
-		return map_result(e, e->elements, (long long)e->nonnull);
+		return map_result(e, f, e->elements, (long long)e->nonnull);
 	}
 }
 

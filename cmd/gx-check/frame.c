@@ -110,6 +110,7 @@ void gx_frame_release(struct gx_frame *f)
 	free(f->cells);
 	free(f->stamp);
 	free(f->poscache);
+	free(f->routebuf);
 	free(f->index->slot);
 	free(f->index);
 	memset(f, 0, sizeof *f);
@@ -387,7 +388,23 @@ static void ws(struct scan *s)
 		s->p++;
 }
 
-/* A string starting at '"'; p ends past the closing quote. */
+/* Four hex digits at p (before end) into *v; -1 when they are not. */
+static int hex4(const unsigned char *p, const unsigned char *end, unsigned *v)
+{
+	int k;
+	*v = 0;
+	if (end - p < 4)
+		return -1;
+	for (k = 0; k < 4; k++) {
+		if (!p[k] || !strchr("0123456789abcdefABCDEF", p[k]))
+			return -1;
+		*v = *v << 4 | hexval(p[k]);
+	}
+	return 0;
+}
+
+/* A string starting at '"'; p ends past the closing quote.  Escapes are
+ * checked here (surrogates must pair), so decoding later cannot fail. */
 static int scan_string(struct scan *s)
 {
 	const unsigned char *p = (const unsigned char *)s->p + 1, *end = (const unsigned char *)s->end;
@@ -407,13 +424,27 @@ static int scan_string(struct scan *s)
 			p++;
 			if (p >= end) { s->why = "unterminated string"; return -1; }
 			if (*p == 'u') {
-				int k;
-				for (k = 1; k <= 4; k++)
-					if (p + k >= end || !strchr("0123456789abcdefABCDEF", p[k]) || !p[k]) {
-						s->why = "bad \\u escape in a string";
+				unsigned cp;
+				if (hex4(p + 1, end, &cp) != 0) {
+					s->why = "bad \\u escape in a string";
+					return -1;
+				}
+				p += 5;
+				/* Python would decode a lone surrogate into a str that is not
+				 * UTF-8; bq-load refuses it, and so do we, in its words. */
+				if (cp >= 0xDC00 && cp <= 0xDFFF) {
+					s->why = "invalid Unicode escape (a lone low surrogate)";
+					return -1;
+				}
+				if (cp >= 0xD800 && cp <= 0xDBFF) {
+					unsigned lo;
+					if (end - p < 6 || p[0] != '\\' || p[1] != 'u' || hex4(p + 2, end, &lo) != 0 ||
+					    lo < 0xDC00 || lo > 0xDFFF) {
+						s->why = "invalid Unicode escape (an unpaired surrogate)";
 						return -1;
 					}
-				p += 5;
+					p += 6;
+				}
 			} else if (*p && strchr("\"\\/bfnrt", *p)) {
 				p++;
 			} else {
@@ -545,6 +576,7 @@ int gx_scan_line(struct gx_frame *f, const char *text, size_t len, char *err, si
 
 	f->route = NULL;
 	f->routen = 0;
+	f->tagged = 0;
 	ws(&s);
 	if (s.p >= s.end || *s.p != '{') {
 		snprintf(err, errsz, "not a JSON object");
@@ -564,10 +596,13 @@ int gx_scan_line(struct gx_frame *f, const char *text, size_t len, char *err, si
 		if (s.p >= s.end || *s.p != '"') { s.why = "expected a key"; goto bad; }
 		k0 = s.p;
 		if (scan_string(&s)) goto bad;
-		/* The key's column: the same as at this position last row, usually. */
+		/* The key's column: the same as at this position last row, usually.
+		 * Raw bytes equal the (decoded) name only for a key without escapes:
+		 * the raw "x\u0062" is the key "xb", not a column named "x\u0062". */
 		if (pos < f->nposcache && f->poscache[pos] >= 0 &&
 		    f->cols[f->poscache[pos]].namelen == (size_t)(s.p - k0 - 2) &&
-		    memcmp(f->cols[f->poscache[pos]].name, k0 + 1, (size_t)(s.p - k0 - 2)) == 0) {
+		    memcmp(f->cols[f->poscache[pos]].name, k0 + 1, (size_t)(s.p - k0 - 2)) == 0 &&
+		    !memchr(k0 + 1, '\\', (size_t)(s.p - k0 - 2))) {
 			id = f->poscache[pos];
 		} else {
 			/* Decode a copy: the line itself stays as written for a second scan. */
@@ -591,9 +626,27 @@ int gx_scan_line(struct gx_frame *f, const char *text, size_t len, char *err, si
 		kind = scan_value(&s, 1);
 		if (kind < 0)
 			goto bad;
-		if (kind == C_STR && f->cols[id].namelen == 6 && memcmp(f->cols[id].name, "_table", 6) == 0) {
-			f->route = v0 + 1;
-			f->routen = (size_t)(s.p - v0 - 2);
+		if (f->cols[id].namelen == 6 && memcmp(f->cols[id].name, "_table", 6) == 0) {
+			if (f->route || f->tagged) {
+				/* bq-load refuses a second tag; routing by either would be a guess */
+				snprintf(err, errsz, "duplicate key '_table'");
+				return -1;
+			}
+			f->tagged = 1;
+			if (kind == C_STR) {
+				/* Decoded (into a copy: the line stays as written), as bq-load
+				 * decodes it: "ads\u005fx" names the table ads_x. */
+				struct gx_cell rc = { C_STR, 0, NULL, (size_t)(s.p - v0), 0, 0, NULL, 0 };
+				if (rc.rawn > f->routecap) {
+					f->routecap = rc.rawn * 2;
+					f->routebuf = xrealloc(f->routebuf, f->routecap);
+				}
+				memcpy(f->routebuf, v0, rc.rawn);
+				rc.raw = f->routebuf;
+				gx_cell_str(f, &rc);
+				f->route = rc.s;
+				f->routen = rc.n;
+			}
 		}
 		if (f->fixed && f->cols[id].order < 0)
 			goto next;   /* not a column of the declared table: ignored */

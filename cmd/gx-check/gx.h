@@ -83,8 +83,11 @@ struct gx_frame {
 	long *poscache;          /* column id of the key at each position of the last row */
 	size_t nposcache;
 	struct gx_hash *index;   /* name -> column id */
-	const char *route;       /* the "_table" string of the last scanned row, or NULL */
+	const char *route;       /* the "_table" string of the last scanned row, decoded, or NULL */
 	size_t routen;
+	int tagged;              /* the last scanned row has a "_table" key (of any kind) */
+	char *routebuf;          /* where route is decoded */
+	size_t routecap;
 };
 
 void gx_frame_init(struct gx_frame *f);
@@ -112,10 +115,12 @@ void gx_cell_str(struct gx_frame *f, struct gx_cell *c);
  * Scan one NDJSON line (an object) into the current row: every key becomes
  * a cell of its column (created on first sight, unless the frame is
  * fixed).  Returns 0, or -1 with a reason in err for text that is not one
- * JSON object.  Nested values are checked and kept as text.  A "_table"
+ * JSON object (a lone UTF-16 surrogate escape, or two "_table" keys, count
+ * as such).  Nested values are checked and kept as text.  A "_table"
  * string (the routing tag of rows for several tables) is also left in
- * f->route, pointing into text.  Decoding a string later may rewrite the
- * bytes of text in place (never longer).
+ * f->route, decoded into a buffer of the frame (text is not touched).
+ * Decoding a string later may rewrite the bytes of text in place (never
+ * longer).
  */
 int gx_scan_line(struct gx_frame *f, const char *text, size_t len, char *err, size_t errsz);
 
@@ -194,8 +199,11 @@ char *gx_kwargs_columns(const char *type, const json_t *kwargs);
 /* ---- uniqueness with bounded memory (uniq.c) ---- */
 
 struct gx_uniq;
-/* budget: bytes of RAM for the sort buffer before a run spills to a temporary file. */
+/* budget: bytes of RAM for the sort buffer before a run spills to a temporary
+ * file (at least 4 KiB: less is taken as 4 KiB). */
 struct gx_uniq *gx_uniq_new(size_t budget);
+/* The sorted runs spilled so far (for tests). */
+size_t gx_uniq_runs(const struct gx_uniq *u);
 /* Add one value: key (normalised bytes compared for equality), its row,
  * and its JSON text for the report. */
 void gx_uniq_add(struct gx_uniq *u, const char *key, size_t keyn, unsigned long long row,
@@ -205,7 +213,7 @@ void gx_uniq_add(struct gx_uniq *u, const char *key, size_t keyn, unsigned long 
 typedef void (*gx_uniq_fn)(void *ctx, unsigned long long row, const char *json, size_t jsonn);
 void gx_uniq_finish(struct gx_uniq *u, gx_uniq_fn fn, void *ctx);
 void gx_uniq_free(struct gx_uniq *u);
-/* The default budget: $GX_CHECK_SORT_BUFFER (bytes) or 32 MiB. */
+/* The default budget: $GX_CHECK_SORT_BUFFER (bytes, at least 4 KiB) or 32 MiB. */
 size_t gx_uniq_budget(void);
 
 /* An unlinked temporary file in $TMPDIR (default /tmp), open for reading

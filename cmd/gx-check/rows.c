@@ -5,6 +5,8 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,16 +71,50 @@ void gx_report_failures(const char *suite, const json_t *res)
 	}
 }
 
-/* Where results go: --result FILE, else stdout unless --pass (then nowhere). */
+/*
+ * Where results go: --result FILE, else stdout unless --pass (then nowhere).
+ * The file is opened before any input is read, so that a bad path is a
+ * usage error at once (exit 2), not after a long input.  It is neither
+ * truncated nor left behind until there is a result to write: bad input
+ * (exit 65) leaves an old file as it was and removes a file we created.
+ */
+static int result_created;
+
 static FILE *result_open(const struct gx_args *a)
 {
 	FILE *out;
+	int fd;
+
 	if (!a->result)
 		return a->pass ? NULL : stdout;
-	out = fopen(a->result, "w");
-	if (!out)
+	fd = open(a->result, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+	result_created = fd >= 0;
+	if (fd < 0 && errno == EEXIST)
+		fd = open(a->result, O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || !(out = fdopen(fd, "w")))
 		die(AELP_EXIT_USAGE, "cannot write '%s': %s", a->result, strerror(errno));
 	return out;
+}
+
+/* Bad rows: say so, drop a result file we created, exit 65. */
+static void bad_rows(const struct gx_args *a, unsigned long long bad)
+{
+	if (bad > 20)
+		warn("... and %llu more bad rows", bad - 20);
+	if (a->result && result_created)
+		unlink(a->result);
+	die(AELP_EXIT_DATAERR, "%llu bad row%s; nothing was validated", bad, bad == 1 ? "" : "s");
+}
+
+/* Before the first result: empty the file (an old, longer result must not show through). */
+static void result_begin(const struct gx_args *a, FILE *out)
+{
+	struct stat st;
+	if (!out || out == stdout)
+		return;
+	if (fstat(fileno(out), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+	    ftruncate(fileno(out), 0) != 0)
+		die(AELP_EXIT_SOFTWARE, "write error on '%s': %s", a->result, strerror(errno));
 }
 
 static void result_write(const struct gx_args *a, FILE *out, const json_t *res)
@@ -153,6 +189,7 @@ int gx_run_files(const struct gx_args *a, char **files, int nfiles)
 	if (a->dtypes)
 		declare_dtypes(a->spec, &f, a->dtypes);
 	s = gx_suite_load(a->suite, &f, a->rf, a->partial);
+	out = result_open(a);
 	if (a->pass)
 		spill = gx_tmpfile();
 
@@ -174,11 +211,8 @@ int gx_run_files(const struct gx_args *a, char **files, int nfiles)
 		}
 		nd_close(r);
 	}
-	if (bad) {
-		if (bad > 20)
-			warn("... and %llu more bad rows", bad - 20);
-		die(AELP_EXIT_DATAERR, "%llu bad row%s; nothing was validated", bad, bad == 1 ? "" : "s");
-	}
+	if (bad)
+		bad_rows(a, bad);
 
 	batch = json_object();
 	json_object_set_new(batch, "row_count", json_integer((json_int_t)f.nrows));
@@ -186,7 +220,7 @@ int gx_run_files(const struct gx_args *a, char **files, int nfiles)
 		json_object_set_new(batch, "table", json_string(a->table));
 	res = gx_finish(s, &f, batch);
 	ok = json_is_true(json_object_get(res, "success"));
-	out = result_open(a);
+	result_begin(a, out);
 	result_write(a, out, res);
 	result_close(a, out);
 	if (!ok)
@@ -244,6 +278,12 @@ int gx_run_routed(const struct gx_args *a, char **files, int nfiles)
 		rt[i].t = schema_table(set, tname);
 		if (!rt[i].t)
 			usage_error(a->spec, "%s: table '%s' is not in the contract", path, tname);
+		/* One suite per table: a row goes to one suite, so a second suite of
+		 * the same table would silently judge nothing. */
+		for (k = 0; k < i; k++)
+			if (rt[k].t == rt[i].t)
+				usage_error(a->spec, "%s and %s are both suites of table '%s' (one suite per table)",
+					    rt[k].s->file, path, tname);
 		gx_declare_table(&rt[i].f, rt[i].t);
 		free(tname);
 		free(path);
@@ -253,6 +293,7 @@ int gx_run_routed(const struct gx_args *a, char **files, int nfiles)
 	/* The router keeps no column: it only finds each row's "_table". */
 	gx_frame_init(&router);
 	router.fixed = 1;
+	out = result_open(a);
 	if (a->pass)
 		spill = gx_tmpfile();
 
@@ -277,12 +318,26 @@ int gx_run_routed(const struct gx_args *a, char **files, int nfiles)
 					     line.lineno);
 				continue;
 			}
+			/* router.route is the decoded tag, the name bq-load will load into. */
 			for (i = 0; i < n && !to; i++)
 				if (strlen(rt[i].t->qname) == router.routen &&
 				    memcmp(rt[i].t->qname, router.route, router.routen) == 0)
 					to = &rt[i];
 			if (!to) {
-				unchecked++;
+				char *name = xstrndup(router.route, router.routen);
+				if (strlen(name) != router.routen || !schema_table(set, name)) {
+					/* bq-load would refuse it: a bad row, never "no suite" */
+					char *c;
+					for (c = name; *c; c++)
+						if ((unsigned char)*c < 0x20 || *c == 0x7f)
+							*c = '?';   /* the name as text on one line */
+					if (bad++ < 20)
+						warn("%s:%lu: unknown table '%.80s%s'", nd_name(r), line.lineno, name,
+						     strlen(name) > 80 ? "..." : "");
+				} else {
+					unchecked++;
+				}
+				free(name);
 				continue;
 			}
 			if (gx_scan_line(&to->f, text, len, why, sizeof why) != 0) {
@@ -296,13 +351,10 @@ int gx_run_routed(const struct gx_args *a, char **files, int nfiles)
 		}
 		nd_close(r);
 	}
-	if (bad) {
-		if (bad > 20)
-			warn("... and %llu more bad rows", bad - 20);
-		die(AELP_EXIT_DATAERR, "%llu bad row%s; nothing was validated", bad, bad == 1 ? "" : "s");
-	}
+	if (bad)
+		bad_rows(a, bad);
 
-	out = result_open(a);
+	result_begin(a, out);
 	for (i = 0; i < n; i++) {
 		json_t *res, *batch;
 		if (rt[i].f.nrows == 0)

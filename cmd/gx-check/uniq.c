@@ -6,6 +6,10 @@
  * and every group of two or more equal keys is reported.  Keys are
  * compared byte for byte whenever the hashes are equal, so the result is
  * exact whatever the hash does.
+ *
+ * The budget is at least UNIQ_MIN_BUDGET, so that a run holds many records;
+ * the merge reads each run through a buffer of its share of the budget and
+ * takes the smallest head from a binary heap: O(N log runs).
  */
 #include <errno.h>
 #include <stdint.h>
@@ -36,8 +40,13 @@ struct run {
 	size_t rbpos, rblen;
 };
 
+#define UNIQ_MIN_BUDGET 4096
+#define RUNBUF_MIN 512
+#define RUNBUF_MAX 65536
+
 struct gx_uniq {
 	size_t budget;
+	size_t rbsize;           /* read buffer of each run while merging */
 	struct rec *recs;
 	size_t nrec, caprec;
 	char *arena;
@@ -55,8 +64,8 @@ size_t gx_uniq_budget(void)
 		unsigned long long v;
 		errno = 0;
 		v = strtoull(s, &end, 10);
-		if (!errno && !*end && v >= 64)
-			return (size_t)v;
+		if (!errno && !*end && end != s)
+			return v < UNIQ_MIN_BUDGET ? UNIQ_MIN_BUDGET : (size_t)v;
 	}
 	return (size_t)32 << 20;
 }
@@ -64,8 +73,13 @@ size_t gx_uniq_budget(void)
 struct gx_uniq *gx_uniq_new(size_t budget)
 {
 	struct gx_uniq *u = xcalloc(1, sizeof *u);
-	u->budget = budget;
+	u->budget = budget < UNIQ_MIN_BUDGET ? UNIQ_MIN_BUDGET : budget;
 	return u;
+}
+
+size_t gx_uniq_runs(const struct gx_uniq *u)
+{
+	return u->nruns;
 }
 
 static uint64_t hash64(const char *s, size_t n)
@@ -119,7 +133,8 @@ FILE *gx_tmpfile(void)
 static void sort_buffer(struct gx_uniq *u)
 {
 	sort_arena = u->arena;
-	qsort(u->recs, u->nrec, sizeof *u->recs, rec_cmp);
+	if (u->nrec > 1)   /* recs is NULL when nothing was added */
+		qsort(u->recs, u->nrec, sizeof *u->recs, rec_cmp);
 }
 
 static void spill(struct gx_uniq *u)
@@ -156,11 +171,11 @@ void gx_uniq_add(struct gx_uniq *u, const char *key, size_t keyn, unsigned long 
 	if (u->nrec && (u->used + need + (u->nrec + 1) * sizeof *u->recs > u->budget))
 		spill(u);
 	if (u->nrec == u->caprec) {
-		u->caprec = u->caprec ? u->caprec * 2 : 1024;
+		u->caprec = u->caprec ? u->caprec * 2 : 64;
 		u->recs = xrealloc(u->recs, u->caprec * sizeof *u->recs);
 	}
 	if (u->used + need > u->caparena) {
-		size_t cap = u->caparena ? u->caparena : 65536;
+		size_t cap = u->caparena ? u->caparena : 4096;
 		while (cap < u->used + need)
 			cap *= 2;
 		u->arena = xrealloc(u->arena, cap);
@@ -179,8 +194,6 @@ void gx_uniq_add(struct gx_uniq *u, const char *key, size_t keyn, unsigned long 
 
 /* ---- merging ---- */
 
-#define RUNBUF 65536
-
 static void run_read(struct gx_uniq *u, struct run *r, void *dst, size_t n)
 {
 	char *d = dst;
@@ -188,11 +201,11 @@ static void run_read(struct gx_uniq *u, struct run *r, void *dst, size_t n)
 		size_t k;
 		if (r->rbpos == r->rblen) {
 			ssize_t got;
-			size_t want = RUNBUF;
+			size_t want = u->rbsize;
 			if ((long)want > r->end - r->pos)
 				want = (size_t)(r->end - r->pos);
 			if (!r->rb)
-				r->rb = xmalloc(RUNBUF);
+				r->rb = xmalloc(u->rbsize);
 			got = want ? pread(fileno(u->spill), r->rb, want, r->pos) : 0;
 			if (got <= 0)
 				die(AELP_EXIT_SOFTWARE, "cannot read a temporary file: %s",
@@ -230,15 +243,37 @@ static int run_next(struct gx_uniq *u, struct run *r)
 	return 1;
 }
 
-static int run_cmp(const struct run *a, const struct run *b)
+/* The order of the merge: (hash, key, row), as rec_cmp sorts a run. */
+static int run_less(const struct run *a, const struct run *b)
 {
 	int c;
 	if (a->hash != b->hash)
-		return a->hash < b->hash ? -1 : 1;
+		return a->hash < b->hash;
 	c = memcmp(a->buf, b->buf, a->keyn < b->keyn ? a->keyn : b->keyn);
 	if (c)
-		return c;
-	return a->keyn < b->keyn ? -1 : a->keyn > b->keyn;
+		return c < 0;
+	if (a->keyn != b->keyn)
+		return a->keyn < b->keyn;
+	return a->row < b->row;
+}
+
+/* Restore the heap below i (a min-heap of the runs' heads). */
+static void sift_down(struct run **h, size_t n, size_t i)
+{
+	for (;;) {
+		size_t l = 2 * i + 1, m = i;
+		struct run *t;
+		if (l < n && run_less(h[l], h[m]))
+			m = l;
+		if (l + 1 < n && run_less(h[l + 1], h[m]))
+			m = l + 1;
+		if (m == i)
+			return;
+		t = h[i];
+		h[i] = h[m];
+		h[m] = t;
+		i = m;
+	}
 }
 
 /*
@@ -297,6 +332,9 @@ void gx_uniq_finish(struct gx_uniq *u, gx_uniq_fn fn, void *ctx)
 				   u->arena + x->off + x->keyn, x->jsonn);
 		}
 	} else {
+		struct run **heap;
+		size_t n = 0;
+
 		if (u->nrec)
 			spill(u);
 		free(u->recs);
@@ -306,23 +344,32 @@ void gx_uniq_finish(struct gx_uniq *u, gx_uniq_fn fn, void *ctx)
 		u->caprec = u->caparena = 0;
 		if (fflush(u->spill) != 0)
 			die(AELP_EXIT_SOFTWARE, "cannot write a temporary file: %s", strerror(errno));
+		/* Every run reads through its share of the budget (within bounds). */
+		u->rbsize = u->budget / u->nruns;
+		if (u->rbsize < RUNBUF_MIN)
+			u->rbsize = RUNBUF_MIN;
+		if (u->rbsize > RUNBUF_MAX)
+			u->rbsize = RUNBUF_MAX;
+		heap = xcalloc(u->nruns, sizeof *heap);
 		for (i = 0; i < u->nruns; i++) {
 			u->runs[i].pos = u->runs[i].start;
-			run_next(u, &u->runs[i]);
+			if (run_next(u, &u->runs[i]))
+				heap[n++] = &u->runs[i];
 		}
-		for (;;) {
-			/* The smallest head; runs are few (rows / budget), a scan is enough. */
-			struct run *best = NULL;
-			for (i = 0; i < u->nruns; i++)
-				if (u->runs[i].live && (!best || run_cmp(&u->runs[i], best) < 0 ||
-							(run_cmp(&u->runs[i], best) == 0 && u->runs[i].row < best->row)))
-					best = &u->runs[i];
-			if (!best)
-				break;
+		for (i = n / 2; i-- > 0;)
+			sift_down(heap, n, i);
+		while (n) {
+			struct run *best = heap[0];
 			group_feed(&g, best->hash, best->buf, best->keyn, best->row, best->buf + best->keyn,
 				   best->jsonn);
-			run_next(u, best);
+			if (!run_next(u, best)) {
+				free(best->rb);   /* done with this run */
+				best->rb = NULL;
+				heap[0] = heap[--n];
+			}
+			sift_down(heap, n, 0);
 		}
+		free(heap);
 	}
 	free(g.key);
 }

@@ -164,6 +164,8 @@ int main(int argc, char **argv)
 	if (start < origin)
 		usage_error(&spec, "the window starts before the origin %s: give a later --start, "
 			    "fewer --days or an earlier --origin", a.origin ? a.origin : "2024-01-01");
+	if (start + a.days - 1 > days_from_civil(9999, 12, 31))
+		usage_error(&spec, "the window ends after 9999-12-31, the last day a DATE can hold");
 	cfg.seed = a.seed;
 	cfg.origin = origin;
 	cfg.start = start - origin;
@@ -186,8 +188,11 @@ int main(int argc, char **argv)
 		int bad = sim_write_truth(s, truth) != 0;
 		if (fclose(truth) != 0)
 			bad = 1;
-		if (bad)
-			die(AELP_EXIT_SOFTWARE, "write error on '%s': %s", a.truth, strerror(errno));
+		if (bad) {
+			int e = errno;
+			sim_free(s);
+			die(AELP_EXIT_SOFTWARE, "write error on '%s': %s", a.truth, strerror(e));
+		}
 	}
 	sim_free(s);
 	return 0;

@@ -96,6 +96,27 @@ alerts() { bq-extract --query "SELECT step, alert_type, severity, message, detai
   [ "$(bq-extract --query "SELECT status, exit_code FROM ops_flow_runs")" = '{"status":"failed","exit_code":143}' ]
 }
 
+@test "a signal reaches every program of the step's pipe, not only its shell" {
+  bq-ensure -q >/dev/null
+  for sig in TERM INT HUP; do
+    rm -f "$BATS_TEST_TMPDIR/landed"
+    flow-step -f f -r "r-$sig" -s pipe -- bash -c "sleep 5 | { sleep 2; touch '$BATS_TEST_TMPDIR/landed'; }" 2>/dev/null &
+    pid=$!
+    for _ in $(seq 100); do
+      [ "$(bq-extract --query "SELECT status FROM ops_flow_runs WHERE run_id = 'r-$sig'" 2>/dev/null)" = '{"status":"running"}' ] && break
+      sleep 0.1
+    done
+    sleep 0.3
+    kill -"$sig" "$pid"
+    rc=0
+    wait "$pid" || rc=$?
+    [ "$rc" -ge 129 ]
+    sleep 2.5
+    [ ! -e "$BATS_TEST_TMPDIR/landed" ] || { echo "the pipe outlived SIG$sig"; false; }
+    [ "$(bq-extract --query "SELECT status FROM ops_flow_runs WHERE run_id = 'r-$sig'")" = '{"status":"failed"}' ]
+  done
+}
+
 @test "stderr that is not UTF-8 reaches the tables as valid text" {
   bq-ensure -q >/dev/null
   run flow-step -f f -r r3 -s bytes -- bash -c 'printf "bad \377 byte\n" >&2; exit 4'

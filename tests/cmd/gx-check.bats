@@ -359,15 +359,19 @@ EOF
   [ -z "$output" ]
 }
 
-@test "--pass: rows byte for byte on success, nothing on failure" {
+@test "--pass: rows byte for byte on success (a last line gets its newline), nothing on failure" {
   f="$BATS_TEST_TMPDIR/in.ndjson"
   printf '{"id": 1, "s": "caf\\u00e9 \xc3\xa9"}\r\n\n{"id":2,"s":"x"}\n  \n{"id":3}' > "$f"
   ok=$(suite expect_column_values_to_be_between '{"column":"id","min_value":1}')
   no=$(suite expect_column_values_to_be_between '{"column":"id","min_value":2}')
   gx-check --suite "$ok" --pass < "$f" > "$BATS_TEST_TMPDIR/out"
-  cmp "$f" "$BATS_TEST_TMPDIR/out"
+  cmp <(cat "$f"; echo) "$BATS_TEST_TMPDIR/out"
+  # two files never join two rows on one line
   gx-check --suite "$ok" --pass "$f" "$f" > "$BATS_TEST_TMPDIR/out2"
-  cmp <(cat "$f" "$f") "$BATS_TEST_TMPDIR/out2"
+  cmp <(cat "$f"; echo; cat "$f"; echo) "$BATS_TEST_TMPDIR/out2"
+  printf '{"id":1}\n' > "$BATS_TEST_TMPDIR/nl.ndjson"
+  gx-check --suite "$ok" --pass "$BATS_TEST_TMPDIR/nl.ndjson" > "$BATS_TEST_TMPDIR/out3"
+  cmp "$BATS_TEST_TMPDIR/nl.ndjson" "$BATS_TEST_TMPDIR/out3"
   run --separate-stderr gx-check --suite "$no" --pass --result "$BATS_TEST_TMPDIR/r.json" "$f"
   [ "$status" -eq 1 ]
   [ -z "$output" ]
@@ -375,7 +379,7 @@ EOF
   jq -e '.success == false' "$BATS_TEST_TMPDIR/r.json"
   # the suite result never mixes into the rows
   run --separate-stderr bash -c "gx-check --suite '$ok' --pass '$f' | wc -c"
-  [ "$output" -eq "$(wc -c < "$f")" ]
+  [ "$output" -eq "$(($(wc -c < "$f") + 1))" ]
 }
 
 @test "--pass on 200,000 rows gates a pipe into bq-load" {
@@ -546,3 +550,200 @@ conform() {
 @test "conformance: expect_compound_columns_to_be_unique" { conform expect_compound_columns_to_be_unique.json; }
 @test "conformance: expect_table_columns_to_match_ordered_list" { conform expect_table_columns_to_match_ordered_list.json; }
 @test "conformance: expect_table_row_count_to_be_between" { conform expect_table_row_count_to_be_between.json; }
+
+# ---- review fixes: each of these failed before its fix ----
+
+# ads_suites DIR: an ads suite (clicks >= 0) in DIR.
+ads_suites() {
+  mkdir -p "$1"
+  jq -n '{name: "ads", meta: {table: "ads_campaign_performance"}, expectations: [
+    {type: "expect_column_values_to_be_between", kwargs: {column: "clicks", min_value: 0}}]}' > "$1/a.json"
+}
+
+@test "--suites: an escaped _table tag is decoded before routing; a table not in the contract is a bad row" {
+  d="$BATS_TEST_TMPDIR/suites"
+  ads_suites "$d"
+  f="$BATS_TEST_TMPDIR/esc.ndjson"
+  head -1 "$FIX/tables/ads_campaign_performance.ndjson" | jq -c '. + {clicks: -5, _table: "TAG"}' |
+    sed 's/"_table":"TAG"/"_table":"ads_campaign\\u005fperformance"/' > "$f"
+  grep -q 'campaign\\u005fperformance' "$f"
+  run --separate-stderr gx-check --suites "$d" --pass "$f"
+  [ "$status" -eq 1 ]
+  [ -z "$output" ]
+  [[ "$stderr" == *"suite ads failed: expect_column_values_to_be_between(clicks): 1 of 1 values unexpected"* ]]
+  # what bq-load would refuse, the gate refuses too: a table the contract lacks
+  head -1 "$FIX/tables/ads_campaign_performance.ndjson" | jq -c '. + {_table: "ads_campaign_performanc"}' > "$f"
+  run --separate-stderr gx-check --suites "$d" --pass "$f"
+  [ "$status" -eq 65 ]
+  [ -z "$output" ]
+  [[ "$stderr" == *"esc.ndjson:1: unknown table 'ads_campaign_performanc'"* ]]
+  # a table of the contract without a suite still passes unchecked
+  head -1 "$FIX/tables/canary_changes.ndjson" | jq -c '. + {_table: "canary\u005fchanges"}' > "$f"
+  run --separate-stderr gx-check --suites "$d" --pass "$f"
+  [ "$status" -eq 0 ]
+  [ "$output" = "$(cat "$f")" ]
+  # two tags in one row are refused, as bq-load refuses them
+  printf '{"_table":"canary_changes","_table":"ads_campaign_performance","clicks":-5}\n' > "$f"
+  run --separate-stderr gx-check --suites "$d" --pass "$f"
+  [ "$status" -eq 65 ]
+  [[ "$stderr" == *"duplicate key '_table'"* ]]
+}
+
+@test "--suites: two suites of the same table are refused at start, naming both files" {
+  d="$BATS_TEST_TMPDIR/suites"
+  ads_suites "$d"
+  jq -n '{name: "ads2", expectations: [
+    {type: "expect_column_values_to_not_be_null", kwargs: {column: "clicks"}}]}' > "$d/ads_campaign_performance.json"
+  jq -c '. + {_table: "ads_campaign_performance"}' "$FIX/tables/ads_campaign_performance.ndjson" > "$BATS_TEST_TMPDIR/in.ndjson"
+  run --separate-stderr gx-check --suites "$d" --pass "$BATS_TEST_TMPDIR/in.ndjson"
+  [ "$status" -eq 2 ]
+  [ -z "$output" ]
+  [[ "$stderr" == *"$d/a.json"* && "$stderr" == *"$d/ads_campaign_performance.json"* && "$stderr" == *"ads_campaign_performance"* ]]
+  run gx-check --help
+  [[ "$output" == *"two suites of one table"* ]]
+}
+
+@test "lone UTF-16 surrogates in strings are bad input, worded as bq-load words them" {
+  s=$(suite expect_column_values_to_be_unique '{"column":"s","result_format":"COMPLETE"}')
+  f="$BATS_TEST_TMPDIR/sur.ndjson"
+  for v in '\ud800' 'y\ud800z' '\ud800\u0041' '\ud800\ud800' '\ud800\' ; do
+    printf '{"s":"%s"}\n' "$v" > "$f"
+    run --separate-stderr gx-check --suite "$s" "$f"
+    [ "$status" -eq 65 ] || { echo "$v: $status $stderr"; false; }
+    [[ "$stderr" == *"sur.ndjson:1: "*"invalid Unicode escape (an unpaired surrogate)"* ]] || [[ "$v" == '\ud800\' ]] || { echo "$v: $stderr"; false; }
+  done
+  for v in '\udc00' 'x\udfff'; do
+    printf '{"s":"%s"}\n' "$v" > "$f"
+    run --separate-stderr gx-check --suite "$s" "$f"
+    [ "$status" -eq 65 ]
+    [[ "$stderr" == *"sur.ndjson:1: "*"invalid Unicode escape (a lone low surrogate)"* ]]
+  done
+  # in a key too, and a proper pair is fine
+  printf '{"\\udc00":1}\n' > "$f"
+  run --separate-stderr gx-check --suite "$s" "$f"
+  [ "$status" -eq 65 ]
+  printf '{"s":"\\ud83d\\ude00"}\n{"s":"\\ud83d\\ude00"}\n{"s":"b"}\n' > "$f"
+  run --separate-stderr gx-check --suite "$s" "$f"
+  [ "$status" -eq 1 ]
+  jq -e '.results[0].result.unexpected_list == ["😀","😀"]' <<<"$output"
+}
+
+@test "an escaped key never takes the column of the raw key before it" {
+  f="$BATS_TEST_TMPDIR/keys.ndjson"
+  printf '{"x\\\\u0062":1}\n{"x\\u0062":2}\n' > "$f"
+  grep -q 'x\\\\u0062' "$f"
+  s=$(suite expect_table_columns_to_match_ordered_list '{"column_list":null}')
+  run --separate-stderr gx-check --suite "$s" "$f"
+  [ "$status" -eq 0 ]
+  jq -e '.results[0].result.observed_value == ["x\\u0062", "xb"]' <<<"$output"
+  s=$(suite expect_column_values_to_be_in_set '{"column":"xb","value_set":[2]}')
+  run --separate-stderr gx-check --suite "$s" "$f"
+  [ "$status" -eq 0 ]
+  jq -e '.results[0].result.element_count == 2 and .results[0].result.missing_count == 1' <<<"$output"
+}
+
+@test "an int in a float64 column reads as a float: str() gives 1.0, lists report 1.0" {
+  f="$BATS_TEST_TMPDIR/f.ndjson"
+  printf '{"v":1}\n{"v":null}\n{"v":10000000000000000}\n' > "$f"
+  DATA="$f" check expect_column_values_to_match_regex '{"column":"v","regex":"^(1\\.0|1e\\+16)$"}' true 0
+  DATA="$f" check expect_column_values_to_match_regex '{"column":"v","regex":"^1$"}' false 2
+  s=$(suite expect_column_values_to_match_regex '{"column":"v","regex":"^1$","result_format":"COMPLETE"}')
+  run --separate-stderr gx-check --suite "$s" "$f"
+  [[ "$output" == *'"unexpected_list":[1.0,1e+16]'* ]] || { echo "$output"; false; }
+  [[ "$output" == *'"partial_unexpected_counts":[{"value":1.0,"count":1},{"value":1e+16,"count":1}]'* ]] || { echo "$output"; false; }
+  # values before the first int, and a float among them
+  printf '{"v":2.5}\n{"v":1}\n{"v":null}\n{"v":3}\n' > "$f"
+  DATA="$f" check expect_column_values_to_match_regex '{"column":"v","regex":"^[0-9]\\.[0-9]$"}' true 0
+  DATA="$f" check expect_column_values_to_match_regex '{"column":"v","regex":"^2"}' false 2
+  # declared float64
+  printf '{"v":1}\n{"v":2}\n' > "$f"
+  DATA="$f" DTYPES="v=float64" check expect_column_values_to_match_regex '{"column":"v","regex":"\\.0$"}' true 0
+  s=$(suite expect_column_values_to_be_between '{"column":"v","max_value":1,"result_format":"COMPLETE"}')
+  run --separate-stderr gx-check --suite "$s" --dtypes v=float64 "$f"
+  [[ "$output" == *'"unexpected_list":[2.0]'* ]] || { echo "$output"; false; }
+  s=$(suite expect_column_max_to_be_between '{"column":"v","max_value":5}')
+  run --separate-stderr gx-check --suite "$s" --dtypes v=float64 "$f"
+  [[ "$output" == *'"observed_value":2.0'* ]] || { echo "$output"; false; }
+  # int64 and object columns keep ints as ints
+  DATA="$f" check expect_column_values_to_match_regex '{"column":"v","regex":"^[12]$"}' true 0
+  printf '{"v":1}\n{"v":"a"}\n{"v":null}\n' > "$f"
+  DATA="$f" check expect_column_values_to_match_regex '{"column":"v","regex":"^(1|a)$"}' true 0
+  s=$(suite expect_column_values_to_be_in_set '{"column":"v","value_set":[],"result_format":"COMPLETE"}')
+  run --separate-stderr gx-check --suite "$s" "$f"
+  [[ "$output" == *'"unexpected_list":[1,"a"]'* ]] || { echo "$output"; false; }
+  # a pair and a compound key report the float too
+  printf '{"a":1,"b":2}\n{"a":null,"b":3}\n' > "$f"
+  s=$(suite expect_column_pair_values_a_to_be_greater_than_b '{"column_A":"a","column_B":"b","result_format":"COMPLETE"}')
+  run --separate-stderr gx-check --suite "$s" "$f"
+  [[ "$output" == *'"unexpected_list":[[1.0,2],[null,3]]'* ]] || { echo "$output"; false; }
+  printf '{"a":1,"b":2}\n{"a":1,"b":2}\n{"a":null,"b":3}\n' > "$f"
+  s=$(suite expect_compound_columns_to_be_unique '{"column_list":["a","b"],"result_format":"COMPLETE"}')
+  run --separate-stderr gx-check --suite "$s" "$f"
+  [[ "$output" == *'"unexpected_list":[{"a":1.0,"b":2},{"a":1.0,"b":2}]'* ]] || { echo "$output"; false; }
+}
+
+@test "year 0 is out of range for strftime formats and dateutil; long clock fields are not parsed" {
+  f="$BATS_TEST_TMPDIR/y.ndjson"
+  printf '{"d":"0000-01-01"}\n{"d":"0001-01-01"}\n{"t":"1:99999999999999999999999"}\n' > "$f"
+  DATA="$f" check expect_column_values_to_match_strftime_format '{"column":"d","strftime_format":"%Y-%m-%d"}' false 1
+  DATA="$f" check expect_column_values_to_be_dateutil_parseable '{"column":"d"}' false 1
+  DATA="$f" check expect_column_values_to_be_dateutil_parseable '{"column":"t"}' false 1
+}
+
+@test "COMPLETE uniqueness with no duplicates" {
+  setup_data
+  check expect_column_values_to_be_unique '{"column":"d","result_format":"COMPLETE"}' true 0
+  jq -e '.results[0].result.unexpected_list == [] and .results[0].result.unexpected_index_list == []' <<<"$output"
+  check expect_compound_columns_to_be_unique '{"column_list":["id","s"],"result_format":"COMPLETE"}' true 0
+}
+
+@test "--result FILE: opened before the input is read (exit 2), a failed write is 70, bad input leaves it alone" {
+  setup_data
+  s=$(suite expect_column_values_to_not_be_null '{"column":"id"}')
+  # a bad path is found at once, even while the input is still coming
+  run --separate-stderr bash -c "timeout 5 gx-check --suite '$s' --result /nonexistent/dir/r.json < <(cat '$DATA'; exec sleep 20 2>/dev/null 3>&-)"
+  [ "$status" -eq 2 ] || { echo "$status $stderr"; false; }
+  [[ "$stderr" == *"cannot write '/nonexistent/dir/r.json'"* ]]
+  d="$BATS_TEST_TMPDIR/suites"
+  ads_suites "$d"
+  run --separate-stderr bash -c "timeout 5 gx-check --suites '$d' --result /nonexistent/dir/r.json < <(exec sleep 20 2>/dev/null 3>&-)"
+  [ "$status" -eq 2 ]
+  # a write that fails is 70
+  run --separate-stderr gx-check --suite "$s" --result /dev/full "$DATA"
+  [ "$status" -eq 70 ]
+  # bad input: a new result file is not left behind, an old one is not truncated
+  printf '{"id":\n' > "$BATS_TEST_TMPDIR/bad.ndjson"
+  run --separate-stderr gx-check --suite "$s" --result "$BATS_TEST_TMPDIR/new.json" "$BATS_TEST_TMPDIR/bad.ndjson"
+  [ "$status" -eq 65 ]
+  [ ! -e "$BATS_TEST_TMPDIR/new.json" ]
+  echo old > "$BATS_TEST_TMPDIR/old.json"
+  run --separate-stderr gx-check --suite "$s" --result "$BATS_TEST_TMPDIR/old.json" "$BATS_TEST_TMPDIR/bad.ndjson"
+  [ "$status" -eq 65 ]
+  [ "$(cat "$BATS_TEST_TMPDIR/old.json")" = old ]
+  # a good run replaces it whole
+  gx-check --suite "$s" --result "$BATS_TEST_TMPDIR/old.json" "$DATA"
+  jq -e '.success' "$BATS_TEST_TMPDIR/old.json"
+  run gx-check --help
+  [[ "$output" == *"a --result FILE that cannot be opened"* ]]
+}
+
+@test "a tiny sort buffer stays fast and small: runs are merged through a heap" {
+  awk 'BEGIN { for (i = 0; i < 20000; i++) printf "{\"k\":\"key-%06d\"}\n", (i % 5000 == 3 ? 7 : i) }' > "$BATS_TEST_TMPDIR/many.ndjson"
+  s=$(suite expect_column_values_to_be_unique '{"column":"k","result_format":"COMPLETE"}')
+  run --separate-stderr gx-check --suite "$s" "$BATS_TEST_TMPDIR/many.ndjson"
+  [ "$status" -eq 1 ]
+  mem="$output"
+  jq -e '.results[0].result.unexpected_index_list == [3,7,5003,10003,15003]' <<<"$mem"
+  GX_CHECK_SORT_BUFFER=64 /usr/bin/time -f '%M' -o "$BATS_TEST_TMPDIR/rss" gx-check --suite "$s" "$BATS_TEST_TMPDIR/many.ndjson" > "$BATS_TEST_TMPDIR/out" 2>/dev/null || true
+  [ "$(cat "$BATS_TEST_TMPDIR/out")" = "$mem" ]
+  rss=$(tail -1 "$BATS_TEST_TMPDIR/rss")
+  [ "$rss" -lt 50000 ] || { echo "peak RSS ${rss} KiB"; false; }
+}
+
+@test "--help: the --suite examples take the contract's columns, and says why" {
+  run gx-check --help
+  [[ "$output" == *"gx-check --suite schemas/suites/ads_campaign_performance.json --table ads_campaign_performance day.ndjson"* ]]
+  [[ "$output" != *"ads_campaign_performance.json day.ndjson"* ]]
+  [[ "$output" == *"--pass --table ads_campaign_performance"* ]]
+  [[ "$output" == *"Without --table, a column the rows never carry does not exist"* ]]
+}

@@ -218,6 +218,8 @@ rows_between() { # FILE FROM TO
   [[ "$stderr" == *"'2024-02-30' is not a date"* ]]
   run -2 --separate-stderr sim-generate --start 2024-03-01 --days 0
   [[ "$stderr" == *"--days"* ]]
+  run -2 --separate-stderr sim-generate --origin 9999-12-01 --start 9999-12-30 --days 3
+  [[ "$stderr" == *"the window ends after 9999-12-31"* ]]
   run -2 --separate-stderr sim-generate --start 2024-03-01 --seed -1
   run -2 --separate-stderr sim-generate --start 2024-03-01 extra
   run -2 --separate-stderr sim-generate --start 2024-03-01 --days 3 --truth /nonexistent/dir/t.json

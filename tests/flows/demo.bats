@@ -21,6 +21,12 @@ DAY=2026-06-01
   # Two years and a day of platform data: 6 channels x 2 campaigns x 731 days.
   echo "$output" | grep -E "^  ads_campaign_performance +8772$"
   echo "$output" | grep -E "^  gaelp_users.journey_sessions +[0-9]+$"
+  # The gate passes on the demo's data, and a dry run writes nothing.
+  run --separate-stderr gx-check --all --dry-run
+  [ "$status" -eq 0 ] || { echo "$output $stderr"; false; }
+  [ "$(echo "$output" | grep -c '^ok ')" -eq "$(ls "$AELP_SCHEMAS"/suites/*.json | wc -l)" ]
+  run --separate-stderr "$REPO/pipelines/demo.sh"
+  [ "$status" -eq 0 ]
   first=$(echo "$output" | sed -n '/^Rows per table:/,$p')
   run --separate-stderr "$REPO/pipelines/demo.sh"
   [ "$status" -eq 0 ]

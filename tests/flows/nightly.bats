@@ -88,6 +88,15 @@ backfill() { # DAYS ending at $DAY
   run bq-extract --query "SELECT suite_name, expectation_type, column_name, unexpected_count FROM gx_expectation_failures WHERE run_id = 'nightly-$next'"
   [ "$output" = '{"suite_name":"ads_campaign_performance","expectation_type":"expect_column_values_to_be_between","column_name":"clicks","unexpected_count":1}' ]
   [ "$(bq-extract --query "SELECT success FROM gx_validation_results WHERE run_id = 'nightly-$next' AND suite_name = 'ads_campaign_performance'")" = '{"success":false}' ]
+
+  # Fix the row, re-run the day: the run passes and keeps no stale failure.
+  bq-extract --query "SELECT * FROM ads_campaign_performance WHERE clicks < 0" |
+    jq -c '.clicks = 0' | bq-load --upsert ads_campaign_performance 2>/dev/null
+  run --separate-stderr env AELP2_BACKFILL_DAYS=1 "$REPO/pipelines/nightly.sh" "$next"
+  [ "$status" -eq 0 ] || { echo "$stderr"; false; }
+  [ "$(bq-extract --query "SELECT step, status FROM ops_flow_runs WHERE run_id = 'nightly-$next' AND step = 'gx_gate'")" = '{"step":"gx_gate","status":"ok"}' ]
+  [ "$(bq-extract --query "SELECT COUNT(*) AS n FROM gx_expectation_failures WHERE run_id = 'nightly-$next'")" = '{"n":0}' ]
+  [ "$(bq-extract --query "SELECT success FROM gx_validation_results WHERE run_id = 'nightly-$next' AND suite_name = 'ads_campaign_performance'")" = '{"success":true}' ]
 }
 
 @test "the ingest gate: a bad incoming row stops the load and nothing lands" {
@@ -99,6 +108,22 @@ backfill() { # DAYS ending at $DAY
   [ "$status" -eq 1 ]
   [[ "$stderr" == *"expect_column_values_to_be_between(impressions)"* ]]
   [ "$(counts | awk '{ s += $2 } END { print s }')" -eq 0 ]
+}
+
+@test "a source that fails halfway loads nothing, even the rows it wrote before failing" {
+  # The programs, with a sim-generate that writes a good day and then fails.
+  mkdir "$BATS_TEST_TMPDIR/bin"
+  for p in "${AELP_BIN:-$REPO/bin}"/*; do ln -s "$p" "$BATS_TEST_TMPDIR/bin/"; done
+  rm "$BATS_TEST_TMPDIR/bin/sim-generate"
+  real="$(command -v sim-generate)"
+  printf '#!/bin/sh\n"%s" "$@" --days 1\necho "sim-generate: the source went away" >&2\nexit 69\n' "$real" \
+    > "$BATS_TEST_TMPDIR/bin/sim-generate"
+  chmod +x "$BATS_TEST_TMPDIR/bin/sim-generate"
+  AELP_BIN="$BATS_TEST_TMPDIR/bin" run --separate-stderr "$REPO/pipelines/nightly.sh" "$DAY"
+  [ "$status" -eq 69 ]
+  [[ "$stderr" == *"the source went away"* ]]
+  [ "$(counts | grep -v -e '^ops_' | awk '{ s += $2 } END { print s }')" -eq 0 ]
+  [ "$(bq-extract --query "SELECT step, status, exit_code FROM ops_flow_runs")" = '{"step":"ingest","status":"failed","exit_code":69}' ]
 }
 
 @test "weekly: the gate runs before the slower models and is recorded" {

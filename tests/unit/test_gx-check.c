@@ -106,6 +106,20 @@ int main(void)
 	CHECK(!du("2025-02-30"));
 	CHECK(!du("25:61"));
 	CHECK(!du(""));
+	/* year 0 is out of range for datetime(), however it is written */
+	CHECK_INT(ptime("0000-01-01", "%Y-%m-%d"), 0);
+	CHECK_INT(ptime("0001-01-01", "%Y-%m-%d"), 1);
+	CHECK(!du("0000-01-01"));
+	CHECK(!du("01/01/0000"));
+	CHECK(!du("000-01-01"));
+	CHECK(!du("00000101"));
+	CHECK(du("0001-01-01"));
+	CHECK(du("01/01/00"));   /* two digits: the year 2000 */
+	/* clock fields longer than two digits stop before they overflow */
+	CHECK(!du("1:99999999999999999999999"));
+	CHECK(!du("1:00:99999999999999999999999"));
+	CHECK(!du("1:000"));
+	CHECK(du("2020-01-01 1:05:09"));
 
 	/* the scanner: keys become columns in order, values keep their kinds */
 	gx_frame_init(&f);
@@ -137,6 +151,46 @@ int main(void)
 	CHECK_HAS(err, "escape");
 	CHECK_INT(scan(&f, "[1]", err, sizeof err), -1);
 	CHECK_INT(scan(&f, "{} x", err, sizeof err), -1);
+	/* lone surrogates are not text (bq-load's words) */
+	CHECK_INT(scan(&f, "{\"s\": \"\\ud800\"}", err, sizeof err), -1);
+	CHECK_HAS(err, "invalid Unicode escape (an unpaired surrogate)");
+	CHECK_INT(scan(&f, "{\"s\": \"y\\ud800z\"}", err, sizeof err), -1);
+	CHECK_HAS(err, "an unpaired surrogate");
+	CHECK_INT(scan(&f, "{\"s\": \"\\ud800\\u0041\"}", err, sizeof err), -1);
+	CHECK_HAS(err, "an unpaired surrogate");
+	CHECK_INT(scan(&f, "{\"s\": \"\\udc00\"}", err, sizeof err), -1);
+	CHECK_HAS(err, "invalid Unicode escape (a lone low surrogate)");
+	CHECK_INT(scan(&f, "{\"s\": [\"\\udfff\"]}", err, sizeof err), -1);
+	CHECK_HAS(err, "a lone low surrogate");
+	CHECK_INT(scan(&f, "{\"s\": \"\\ud83d\\ude00\"}", err, sizeof err), 0);
+	{
+		struct gx_cell *c = (struct gx_cell *)gx_cell(&f, gx_col_id(&f, "s", 1));
+		gx_cell_str(&f, c);
+		CHECK_INT(c->n, 4);
+		CHECK(memcmp(c->s, "\xf0\x9f\x98\x80", 4) == 0);
+	}
+	gx_frame_release(&f);
+
+	/* an escaped key is decoded even where the key cache has a raw match */
+	gx_frame_init(&f);
+	CHECK_INT(scan(&f, "{\"x\\\\u0062\": 1}", err, sizeof err), 0);   /* the key x\u0062 */
+	f.rowno++;
+	f.nrows = f.rowno;
+	CHECK_INT(scan(&f, "{\"x\\u0062\": 2}", err, sizeof err), 0);       /* the key xb */
+	CHECK_INT(gx_cell(&f, gx_col_id(&f, "x\\u0062", 7))->kind, C_MISSING);
+	CHECK_INT(gx_cell(&f, gx_col_id(&f, "xb", 2))->kind, C_INT);
+	gx_frame_release(&f);
+
+	/* the routing tag: decoded, and only one */
+	gx_frame_init(&f);
+	f.fixed = 1;
+	CHECK_INT(scan(&f, "{\"a\": 1, \"_table\": \"ads\\u005fx\"}", err, sizeof err), 0);
+	CHECK_INT(f.routen, 5);
+	CHECK(memcmp(f.route, "ads_x", 5) == 0);
+	CHECK_INT(scan(&f, "{\"_table\": \"a\", \"_t\\u0061ble\": \"b\"}", err, sizeof err), -1);
+	CHECK_HAS(err, "duplicate key '_table'");
+	CHECK_INT(scan(&f, "{\"_table\": 1}", err, sizeof err), 0);
+	CHECK(f.route == NULL);
 	gx_frame_release(&f);
 
 	/* duplicates: the same answer in memory and through spilled runs */
@@ -151,5 +205,41 @@ int main(void)
 	CHECK_INT(d.n, 5);
 	CHECK_INT(d.rows[0], 10);
 	CHECK_INT(d.rows[4], 4999);
+	uniq_case(1, &d);   /* taken as the 4 KiB minimum: still the same answer */
+	CHECK_INT(d.n, 5);
+	CHECK_INT(d.rows[0], 10);
+	CHECK_INT(d.rows[1], 77);
+	CHECK_INT(d.rows[4], 4999);
+
+	/* a tiny budget: runs of many records (not one each), merged in order */
+	{
+		struct gx_uniq *u = gx_uniq_new(64);
+		char key[32];
+		unsigned long long i;
+		memset(&d, 0, sizeof d);
+		for (i = 0; i < 20000; i++) {
+			unsigned long long k = i % 5000 == 3 ? 7 : i;
+			int n = snprintf(key, sizeof key, "key-%06llu", k);
+			gx_uniq_add(u, key, (size_t)n, i, key, (size_t)n);
+		}
+		CHECK(gx_uniq_runs(u) > 1);
+		CHECK(gx_uniq_runs(u) < 1000);
+		gx_uniq_finish(u, on_dup, &d);
+		gx_uniq_free(u);
+		qsort(d.rows, d.n < 64 ? d.n : 64, sizeof d.rows[0], cmp_ull);
+		CHECK_INT(d.n, 5);
+		CHECK_INT(d.rows[0], 3);
+		CHECK_INT(d.rows[1], 7);
+		CHECK_INT(d.rows[2], 5003);
+		CHECK_INT(d.rows[4], 15003);
+	}
+	/* nothing added, and nothing duplicated */
+	{
+		struct gx_uniq *u = gx_uniq_new((size_t)32 << 20);
+		memset(&d, 0, sizeof d);
+		gx_uniq_finish(u, on_dup, &d);
+		gx_uniq_free(u);
+		CHECK_INT(d.n, 0);
+	}
 	return h_done("gx-check");
 }

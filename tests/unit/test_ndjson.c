@@ -53,7 +53,7 @@ int main(void)
 	close(fd);
 
 	/* CRLF, blank lines (counted, skipped), a final line with no newline. */
-	write_file("{\"a\":1}\r\n\n   \r\n{\"b\":2}\n\t\n{\"c\":3}", 36);
+	write_file("{\"a\":1}\r\n\n   \r\n{\"b\":2}\n\t\n{\"c\":3}", 32);  /* 32 bytes: no NUL */
 	r = nd_open(path);
 	CHECK_INT(nd_next(r, &l), 1);
 	CHECK_STR(l.text, "{\"a\":1}");
@@ -69,6 +69,26 @@ int main(void)
 	CHECK_INT(nd_next(r, &l), 0);
 	CHECK_STR(nd_name(r), path);
 	nd_close(r);
+
+	/* nd_tee: every byte read is copied, as it was; a final line gets its newline. */
+	{
+		static const char text[] = "{\"a\":1}\r\n\n  \n{\"a\":2}";
+		FILE *copy = tmpfile();
+		char back[64] = { 0 };
+		int k;
+		write_file(text, sizeof text - 1);
+		for (k = 0; k < 2; k++) {          /* the same file twice, copied one after the other */
+			r = nd_open(path);
+			nd_tee(r, copy);
+			while (nd_next(r, &l))
+				;
+			nd_close(r);
+		}
+		rewind(copy);
+		CHECK_INT(fread(back, 1, sizeof back - 1, copy), 2 * sizeof text);
+		CHECK_STR(back, "{\"a\":1}\r\n\n  \n{\"a\":2}\n{\"a\":1}\r\n\n  \n{\"a\":2}\n");
+		fclose(copy);
+	}
 
 	/* An empty file, and one of only newlines. */
 	write_file("", 0);

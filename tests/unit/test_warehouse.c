@@ -194,6 +194,24 @@ int main(void)
 	CHECK_STR(query(w, "SELECT event_id, n, x FROM events ORDER BY event_id", NULL, 0),
 		  "s:e1|i:50|n;s:e2|i:7|n;s:e3|n|n;s:e4|i:1|n;");
 
+	/* Delete inside a load: the matching slice goes, in the load's transaction. */
+	{
+		const char *cols[] = { "event_id", "n" }, *vals[] = { "e1", "50" }, *bad[] = { "nope" };
+		CHECK_INT(wh_load_begin(w, WH_UPSERT, NULL, &err), 0);
+		CHECK_INT(wh_load_delete(w, ev, cols, vals, 2, &err), 1);
+		CHECK_INT(wh_load_delete(w, ev, cols, vals, 2, &err), 0);
+		CHECK_INT(wh_load_delete(w, ev, bad, vals, 1, &err), -1);
+		CHECK_INT(err.code, 2);
+		CHECK_INT(wh_load_end(w, 0, NULL, &err), 0);   /* rolled back: e1 is still there */
+		CHECK_STR(query(w, "SELECT COUNT(*) FROM events WHERE event_id = 'e1'", NULL, 0), "i:1;");
+		CHECK_INT(wh_load_begin(w, WH_UPSERT, NULL, &err), 0);
+		CHECK_INT(wh_load_delete(w, ev, cols, vals, 1, &err), 1);
+		CHECK_INT(wh_load_end(w, 1, NULL, &err), 0);
+		CHECK_STR(query(w, "SELECT COUNT(*) FROM events WHERE event_id = 'e1'", NULL, 0), "i:0;");
+		CHECK_INT(wh_load_delete(w, ev, cols, vals, 1, &err), -1);   /* outside a load */
+		CHECK_INT(load(w, WH_UPSERT, ev, ups, counts), 0);
+	}
+
 	/* Routed load across datasets; replace with a fixed table and no rows empties it. */
 	CHECK_INT(load(w, WH_APPEND, NULL, routed, counts), 0);
 	CHECK_INT(counts[0], 1);

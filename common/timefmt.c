@@ -1,5 +1,7 @@
 #include <stdio.h>
 #include <string.h>
+#include <sys/time.h>
+#include <time.h>
 
 #include "timefmt.h"
 
@@ -178,4 +180,21 @@ size_t timestamp_canon(const char *s, size_t n, char *out, const char **why)
 	out[i++] = 'Z';
 	out[i] = '\0';
 	return i;
+}
+
+size_t timestamp_now(char *out, double *epoch_seconds)
+{
+	struct timeval tv;
+	struct tm tm;
+	char raw[64];
+	size_t n;
+
+	gettimeofday(&tv, NULL);
+	gmtime_r(&tv.tv_sec, &tm);
+	snprintf(raw, sizeof raw, "%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ", tm.tm_year + 1900,
+		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (long)tv.tv_usec);
+	n = timestamp_canon(raw, strlen(raw), out, NULL);
+	if (epoch_seconds)
+		*epoch_seconds = (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
+	return n;
 }

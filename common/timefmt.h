@@ -33,4 +33,11 @@ void civil_from_days(long long z, long long *y, unsigned *m, unsigned *d);
 #define TS_CANON_MAX 32
 size_t timestamp_canon(const char *s, size_t n, char *out, const char **why);
 
+/*
+ * The current time in the canonical form, to the microsecond, in out (at
+ * least TS_CANON_MAX bytes); *epoch_seconds (when not NULL) gets the same
+ * instant as seconds since 1970.  Returns the length.
+ */
+size_t timestamp_now(char *out, double *epoch_seconds);
+
 #endif

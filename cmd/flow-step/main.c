@@ -332,7 +332,7 @@ int main(int argc, char **argv)
 	r.exit_code = -1;
 	r.rows_in = r.rows_out = -1;
 	catch_signals();
-	now_utc(r.started_at, sizeof r.started_at, &t0);
+	timestamp_now(r.started_at, &t0);
 	if (record_step(set, &r, NULL, &err) != 0)
 		die(err.code, "cannot record the start of step '%s': %s", a.step, err.msg);
 
@@ -346,7 +346,7 @@ int main(int argc, char **argv)
 
 	t = xcalloc(1, sizeof *t);
 	code = run(argv + first, &a, report_path, t);
-	now_utc(r.finished_at, sizeof r.finished_at, &t1);
+	timestamp_now(r.finished_at, &t1);
 	r.duration = t1 - t0 < 0 ? 0 : t1 - t0;
 	r.exit_code = code;
 	r.status = code == 0 ? "ok" : "failed";

@@ -5,30 +5,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
-#include <time.h>
 
 #include "die.h"
 #include "record.h"
 #include "timefmt.h"
-
-void now_utc(char *buf, size_t size, double *epoch_seconds)
-{
-	struct timeval tv;
-	struct tm tm;
-	char raw[64];
-
-	gettimeofday(&tv, NULL);
-	gmtime_r(&tv.tv_sec, &tm);
-	snprintf(raw, sizeof raw, "%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ", tm.tm_year + 1900,
-		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (long)tv.tv_usec);
-	char canon[TS_CANON_MAX];
-	if (!timestamp_canon(raw, strlen(raw), canon, NULL) || strlen(canon) >= size)
-		die(AELP_EXIT_SOFTWARE, "cannot format the time '%s'", raw);
-	memcpy(buf, canon, strlen(canon) + 1);
-	if (epoch_seconds)
-		*epoch_seconds = (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
-}
 
 /* A row being filled by column name; every column starts null. */
 struct filler {

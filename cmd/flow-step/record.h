@@ -1,6 +1,7 @@
 #ifndef FLOW_STEP_RECORD_H
 #define FLOW_STEP_RECORD_H
 
+#include "timefmt.h"
 #include "warehouse.h"
 
 /*
@@ -11,7 +12,7 @@
 
 struct step_run {
 	const char *run_id, *flow, *step;
-	char started_at[40], finished_at[40];   /* canonical UTC; finished_at "" while running */
+	char started_at[TS_CANON_MAX], finished_at[TS_CANON_MAX];   /* canonical UTC; finished_at "" while running */
 	double duration;                        /* seconds */
 	const char *status;                     /* running, ok or failed */
 	int exit_code;                          /* -1 while running */
@@ -26,9 +27,6 @@ struct step_alert {
 	const char *message;
 	const char *details;                    /* NULL or one JSON value */
 };
-
-/* The current time, canonical UTC with microseconds ("…T06:12:59.123456Z"). */
-void now_utc(char *buf, size_t size, double *epoch_seconds);
 
 /*
  * Write the step's row (and the alert when alert is not NULL) in one load.

@@ -14,6 +14,7 @@
 #include "ndjson.h"
 #include "row.h"
 #include "run.h"
+#include "timefmt.h"
 #include "warehouse.h"
 
 /*
@@ -91,9 +92,7 @@ int gx_run_all(const struct gx_args *a)
 	struct wh *w;
 	struct dirent **ents;
 	struct sbuf rows = { 0 };
-	char *dir = xasprintf("%s/suites", set->dir), *runid, stamp[32];
-	time_t now = time(NULL);
-	struct tm tm;
+	char *dir = xasprintf("%s/suites", set->dir), *runid, stamp[TS_CANON_MAX];
 	json_t *verdicts = json_object();
 	unsigned long long total = 0;
 	long long written = 0;
@@ -104,15 +103,18 @@ int gx_run_all(const struct gx_args *a)
 		usage_error(a->spec, "cannot read the suites folder '%s': %s", dir, strerror(errno));
 	if (n == 0)
 		usage_error(a->spec, "no suites (*.json) in '%s'", dir);
-	gmtime_r(&now, &tm);
-	strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	timestamp_now(stamp, NULL);
 	if (a->runid)
 		runid = xstrdup(a->runid);
 	else if (getenv("AELP2_RUN_ID") && *getenv("AELP2_RUN_ID"))
 		runid = xstrdup(getenv("AELP2_RUN_ID"));
 	else {
-		char b[32];
-		strftime(b, sizeof b, "%Y%m%dT%H%M%SZ", &tm);
+		char b[TS_CANON_MAX];   /* 20261130T071501Z: the stamp's digits and the T, to the second */
+		size_t k, m = 0;
+		for (k = 0; stamp[k] && stamp[k] != '.' && stamp[k] != 'Z'; k++)
+			if (stamp[k] != '-' && stamp[k] != ':')
+				b[m++] = stamp[k];
+		memcpy(b + m, "Z", 2);
 		runid = xasprintf("gx-%s-%ld", b, (long)getpid());
 	}
 	w = wh_open_env(set, WH_OPEN_READ, &err);

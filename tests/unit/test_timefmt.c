@@ -73,5 +73,23 @@ int main(void)
 	CHECK_HAS(why, "more than 9 fractional digits");
 	CHECK_INT(timestamp_canon("2025-03-04T05:06:07+25:00", 25, out, &why), 0);
 	CHECK_HAS(why, "offset");
+	/* The current time: canonical (it reads back to itself) and the same instant as its epoch. */
+	{
+		char now[TS_CANON_MAX], again[TS_CANON_MAX];
+		double epoch;
+		size_t n = timestamp_now(now, &epoch);
+		long long day = (long long)(epoch / 86400);
+		long long yy;
+		unsigned mm, dd;
+		CHECK(n >= 20);
+		CHECK_INT(n, strlen(now));
+		CHECK_STR(canon(now), now);
+		CHECK_INT(timestamp_canon(now, n, again, NULL), n);
+		civil_from_days(day, &yy, &mm, &dd);
+		snprintf(again, sizeof again, "%04lld-%02u-%02u", yy, mm, dd);
+		CHECK(strncmp(now, again, 10) == 0);
+		CHECK(now[n - 1] == 'Z');
+	}
+
 	return h_done("timefmt");
 }

@@ -41,3 +41,17 @@ gen_campaign_rows() { # N [START [PAD]]
       printf "{\"date\":\"2025-01-%02d\",\"campaign_id\":\"c%07d\",\"channel\":\"meta\",\"platform\":\"meta\",\"impressions\":%d,\"clicks\":%d,\"cost_micros\":%d,\"conversions\":%.2f,\"conversion_value\":%.2f%s}\n", i % 28 + 1, i, 1000 + i, 10 + i % 90, 1000000 * (i % 500), (i % 37) / 4.0, (i % 91) * 1.25, name
   }'
 }
+
+# The public data sets and conformance suites (../shared/data beside the
+# checkout).  A clean clone made elsewhere finds them beside the checkout it
+# was cloned from; AELP2_SHARED_DATA names them outright.  Prints the folder,
+# or nothing when there is none (the caller fails: such a test never skips).
+shared_data() {
+  local origin d
+  for d in "${AELP2_SHARED_DATA:-}" "$REPO/../shared/data"; do
+    [ -n "$d" ] && [ -d "$d" ] && { (cd "$d" && pwd); return; }
+  done
+  origin="$(git -C "$REPO" remote get-url origin 2>/dev/null)" || return 0
+  [ -d "$origin/../shared/data" ] && (cd "$origin/../shared/data" && pwd)
+  return 0
+}

@@ -430,8 +430,13 @@ static int scan_string(struct scan *s)
 					return -1;
 				}
 				p += 5;
-				/* Python would decode a lone surrogate into a str that is not
-				 * UTF-8; bq-load refuses it, and so do we, in its words. */
+				/* What bq-load refuses, the gate refuses too, in its words:
+				 * U+0000 (no column can hold it), and lone surrogates (Python
+				 * would make a str that is not UTF-8). */
+				if (cp == 0) {
+					s->why = "\\u0000 is not allowed in a string";
+					return -1;
+				}
 				if (cp >= 0xDC00 && cp <= 0xDFFF) {
 					s->why = "invalid Unicode escape (a lone low surrogate)";
 					return -1;

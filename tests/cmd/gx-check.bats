@@ -628,6 +628,22 @@ ads_suites() {
   jq -e '.results[0].result.unexpected_list == ["😀","😀"]' <<<"$output"
 }
 
+@test "\\u0000 in a string is bad input, as bq-load refuses it; the gate lets nothing through" {
+  s=$(suite expect_column_values_to_not_be_null '{"column":"s"}')
+  f="$BATS_TEST_TMPDIR/nul.ndjson"
+  printf '{"s":"a"}\n{"s":"x\\u0000y"}\n' > "$f"
+  run --separate-stderr gx-check --suite "$s" --pass "$f"
+  [ "$status" -eq 65 ]
+  [[ "$stderr" == *"nul.ndjson:2: "*"\\u0000 is not allowed in a string"* ]]
+  [ -z "$output" ]
+  # bq-load says the same of the same text.
+  printf '{"_table":"ops_alerts","alert_id":"a\\u0000","severity":"x","alert_type":"x","message":"m","created_at":"2025-01-01T00:00:00Z"}\n' > "$f"
+  bq-ensure -q >/dev/null
+  run --separate-stderr bq-load --dry-run "$f"
+  [ "$status" -eq 65 ]
+  [[ "$stderr" == *"\\u0000 is not allowed in a string"* ]]
+}
+
 @test "an escaped key never takes the column of the raw key before it" {
   f="$BATS_TEST_TMPDIR/keys.ndjson"
   printf '{"x\\\\u0062":1}\n{"x\\u0062":2}\n' > "$f"

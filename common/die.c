@@ -1,8 +1,9 @@
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <unistd.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "die.h"
 
@@ -98,4 +99,19 @@ char *xasprintf(const char *fmt, ...)
 	if (n < 0)
 		die(AELP_EXIT_SOFTWARE, "out of memory formatting a message");
 	return s;
+}
+
+int xmkstemp(const char *prefix, char **path)
+{
+	const char *dir = getenv("TMPDIR");
+	int fd;
+
+	if (!dir || !*dir)
+		dir = "/tmp";
+	*path = xasprintf("%s/%s.XXXXXX", dir, prefix);
+	fd = mkstemp(*path);
+	if (fd < 0)
+		die(AELP_EXIT_SOFTWARE, "cannot create a temporary file in '%s': %s", dir,
+		    strerror(errno));
+	return fd;
 }

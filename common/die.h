@@ -48,6 +48,13 @@ void *xcalloc(size_t n, size_t size);
 void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
+/*
+ * A new file $TMPDIR/PREFIX.XXXXXX (TMPDIR defaults to /tmp), open for
+ * reading and writing: its descriptor, and its path in *path (caller
+ * frees).  Failure dies with AELP_EXIT_SOFTWARE.
+ */
+int xmkstemp(const char *prefix, char **path);
+
 /* Formatted string in new memory (caller frees). */
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

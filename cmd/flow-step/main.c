@@ -331,18 +331,15 @@ int main(int argc, char **argv)
 	r.status = "running";
 	r.exit_code = -1;
 	r.rows_in = r.rows_out = -1;
+	/* The programs' report file, made before the start is recorded, so that
+	 * no failure leaves a row saying "running". */
+	char *report_path;
+	close(xmkstemp("flow-step", &report_path));
+
 	catch_signals();
 	timestamp_now(r.started_at, &t0);
 	if (record_step(set, &r, NULL, &err) != 0)
 		die(err.code, "cannot record the start of step '%s': %s", a.step, err.msg);
-
-	const char *tmpdir = getenv("TMPDIR");
-	char *report_path = xasprintf("%s/flow-step.XXXXXX", tmpdir && *tmpdir ? tmpdir : "/tmp");
-	int fd = mkstemp(report_path);
-	if (fd < 0)
-		die(AELP_EXIT_SOFTWARE, "cannot create a report file like '%s': %s", report_path,
-		    strerror(errno));
-	close(fd);
 
 	t = xcalloc(1, sizeof *t);
 	code = run(argv + first, &a, report_path, t);

@@ -114,14 +114,10 @@ static void wr(struct gx_uniq *u, const void *p, size_t n)
 
 FILE *gx_tmpfile(void)
 {
-	const char *dir = getenv("TMPDIR");
-	char *path = xasprintf("%s/gx-check.XXXXXX", dir && *dir ? dir : "/tmp");
-	int fd = mkstemp(path);
+	char *path;
+	int fd = xmkstemp("gx-check", &path);
 	FILE *fp;
 
-	if (fd < 0)
-		die(AELP_EXIT_SOFTWARE, "cannot create a temporary file in '%s': %s",
-		    dir && *dir ? dir : "/tmp", strerror(errno));
 	unlink(path);
 	free(path);
 	fp = fdopen(fd, "w+");

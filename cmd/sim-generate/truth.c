@@ -16,6 +16,13 @@ static void num(FILE *f, double v)
 	fwrite(buf, 1, n, f);
 }
 
+/* ", "name": v" inside an object written on one line. */
+static void inum(FILE *f, const char *name, double v)
+{
+	fprintf(f, ", \"%s\": ", name);
+	num(f, v);
+}
+
 static void str(FILE *f, const char *s)
 {
 	jw_str(f, s, strlen(s));
@@ -160,8 +167,7 @@ int sim_write_truth(const struct sim *s, FILE *f)
 			double x = 3.0 * cc->daily_spend * i / 19.0;
 			fprintf(f, "        {\"spend\": ");
 			num(f, x);
-			fputs(", \"conversions\": ", f);
-			num(f, s->beta[ch] * sim_hill(x, kk, cc->shape));
+			inum(f, "conversions", s->beta[ch] * sim_hill(x, kk, cc->shape));
 			fputs(i == 19 ? "}\n" : "},\n", f);
 		}
 		fputs("      ]\n", f);
@@ -176,8 +182,7 @@ int sim_write_truth(const struct sim *s, FILE *f)
 		fprintf(f, "    {\"campaign_id\": \"%s\", \"channel\": \"%s\", \"budget_id\": \"%s\", "
 			"\"base_daily_budget\": ", cp->id, sim_chan[cp->ch].name, cp->budget_id);
 		num(f, cp->base_budget);
-		fputs(", \"weekly_live_probability\": ", f);
-		num(f, cp->flight_on);
+		inum(f, "weekly_live_probability", cp->flight_on);
 		fputs(i == s->ncamps - 1 ? "}\n" : "},\n", f);
 	}
 	fputs("  ],\n", f);
@@ -195,12 +200,9 @@ int sim_write_truth(const struct sim *s, FILE *f)
 		fprintf(f, "    {\"ad_id\": \"%s\", \"ad_group_id\": \"%s\", \"campaign_id\": \"%s\", "
 			"\"channel\": \"%s\", \"ctr\": ", ad->id, ad->group_id, cp->id, sim_chan[cp->ch].name);
 		num(f, ad->ctr);
-		fputs(", \"cvr\": ", f);
-		num(f, ad->cvr);
-		fputs(", \"cpm\": ", f);
-		num(f, ad->cpm);
-		fputs(", \"spend_weight\": ", f);
-		num(f, ad->weight);
+		inum(f, "cvr", ad->cvr);
+		inum(f, "cpm", ad->cpm);
+		inum(f, "spend_weight", ad->weight);
 		fputs(i == s->nads - 1 ? "}\n" : "},\n", f);
 	}
 	fputs("  ],\n", f);
@@ -249,12 +251,9 @@ int sim_write_truth(const struct sim *s, FILE *f)
 		sim_date(c->origin, c->start + t, ds);
 		fprintf(f, "    {\"date\": \"%s\", \"baseline\": ", ds);
 		num(f, d->baseline);
-		fputs(", \"trend\": ", f);
-		num(f, d->trend);
-		fputs(", \"weekly\": ", f);
-		num(f, d->weekly);
-		fputs(", \"yearly\": ", f);
-		num(f, d->yearly);
+		inum(f, "trend", d->trend);
+		inum(f, "weekly", d->weekly);
+		inum(f, "yearly", d->yearly);
 		for (j = 0; j < SIM_NPAID; j++) {
 			fprintf(f, ", \"%s\": ", sim_chan[j].name);
 			num(f, d->contrib[j]);
@@ -263,10 +262,8 @@ int sim_write_truth(const struct sim *s, FILE *f)
 			fprintf(f, ", \"spend_%s\": ", sim_chan[j].name);
 			num(f, s->chspend[j][c->start + t - s->s0]);
 		}
-		fputs(", \"noise\": ", f);
-		num(f, d->noise);
-		fputs(", \"expected\": ", f);
-		num(f, d->expected);
+		inum(f, "noise", d->noise);
+		inum(f, "expected", d->expected);
 		fprintf(f, ", \"observed\": %lld}%s\n", d->observed, t == c->days - 1 ? "" : ",");
 	}
 	fputs("  ]\n}\n", f);

@@ -84,15 +84,17 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIBAELP)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $(SAN_LDFLAGS) -o $@ $^ $(LIBS)
 
-# A unit test named after a program (tests/unit/test_NAME.c) also links that
-# program's model: every .c of cmd/NAME/ but main.c.
+# A unit test named after a program (tests/unit/test_NAME.c, or
+# test_NAME_PART.c for a second file) also links that program's model: every
+# .c of cmd/NAME/ but main.c.
 define program_unit_rule
-$(BUILD)/tests/test_$(1): $(BUILD)/tests/unit/test_$(1).o \
+$(BUILD)/tests/$(2): $(BUILD)/tests/unit/$(2).o \
 		$(patsubst %.c,$(BUILD)/%.o,$(filter-out cmd/$(1)/main.c,$(wildcard cmd/$(1)/*.c))) $(LIBAELP)
 	@mkdir -p $$(dir $$@)
 	$$(CC) $$(LDFLAGS) $$(SAN_LDFLAGS) -o $$@ $$^ $$(LIBS)
 endef
-$(foreach p,$(PROGRAMS),$(if $(wildcard tests/unit/test_$(p).c),$(eval $(call program_unit_rule,$(p)))))
+$(foreach p,$(PROGRAMS),$(foreach t,$(wildcard tests/unit/test_$(p).c tests/unit/test_$(p)_*.c),\
+	$(eval $(call program_unit_rule,$(p),$(basename $(notdir $(t)))))))
 
 # Fuzz targets always build (so they cannot rot) as programs that replay files.
 $(BUILD)/tests/fuzz_%: $(BUILD)/tests/fuzz/fuzz_%.o $(LIBAELP)
@@ -115,13 +117,13 @@ fuzz:
 
 check: $(PROG_BINS) $(UNIT_BINS) $(FUZZ_BINS)
 	AELP_BIN=$(abspath $(BIN)) tests/run.sh $(UNIT_BINS) \
-		"$(BUILD)/tests/fuzz_row tests/fixtures/tables/*.ndjson" -- tests/cmd tests/flows
+		"$(BUILD)/tests/fuzz_row tests/fixtures/tables/*.ndjson" -- tests/cmd tests/mmm tests/flows
 
 check-unit: $(UNIT_BINS)
 	tests/run.sh $(UNIT_BINS) --
 
 check-cmd: $(PROG_BINS)
-	AELP_BIN=$(abspath $(BIN)) tests/run.sh -- tests/cmd tests/flows
+	AELP_BIN=$(abspath $(BIN)) tests/run.sh -- tests/cmd tests/mmm tests/flows
 
 check-asan:
 	$(MAKE) BUILD=build/asan BIN=build/asan/bin SANITIZE=address,undefined \

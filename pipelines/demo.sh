@@ -8,6 +8,7 @@
 #   AELP2_DEMO_DAY   the "today" of the demo's nightly run (default yesterday, UTC)
 #   AELP_HOME        where the warehouse lives (default ./var)
 #   AELP_BIN         the programs (default ./bin)
+#   AELP2_MMM_ARGS   mmm-fit options for the weekly flow (see pipelines/weekly.sh)
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -38,3 +39,16 @@ done
 bq-extract --query "$query" |
   jq -r 'select(.row_count > 0) | "\(.table_name) \(.row_count)"' |
   awk '{ printf "  %-36s %9d\n", $1, $2; total += $2 } END { printf "  %-36s %9d\n", "total", total }'
+
+echo
+echo "What each channel is worth (mmm-fit, run mmm-weekly-$day; 90% intervals):"
+bq-extract --param "r=mmm-weekly-$day" --query "
+  SELECT a.channel, a.roi_mean, a.roi_p05, a.roi_p95, a.current_daily_spend, a.proposed_daily_spend,
+         a.at_bound, c.status AS robyn
+  FROM mmm_allocations a LEFT JOIN robyn_comparison_weekly c
+    ON c.mmm_run_id = a.run_id AND c.channel = a.channel
+  WHERE a.run_id = @r ORDER BY a.channel" |
+  jq -r '"  \(.channel | . + " " * (14 - length)) conversions per 1000 spent \(.roi_mean * 1000 | . * 100 | round / 100)" +
+         " (\(.roi_p05 * 1000 | . * 100 | round / 100) to \(.roi_p95 * 1000 | . * 100 | round / 100))" +
+         "  daily \(.current_daily_spend | round) -> \(.proposed_daily_spend | round)\(if .at_bound then " (" + .at_bound + " bound)" else "" end)" +
+         "  Robyn check: \(.robyn // "-")"'

@@ -3,6 +3,12 @@
 #
 #   pipelines/weekly.sh [DAY]      the week ending at DAY (default yesterday, UTC)
 #
+#   AELP2_MMM_DAYS       days of history the media-mix model reads (default 730)
+#   AELP2_MMM_ARGS       mmm-fit options (default "--grain week": two years of
+#                        daily rows modelled as 104 weeks); e.g. "--grain day"
+#   AELP2_MMM_VALIDATE_ARGS  mmm-validate options (default none)
+#   AELP2_MMM_USE_UPLIFT=1   uplift segments enter the model as covariates
+#
 # The run id is weekly-DAY; re-running it replaces that run's rows.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -16,6 +22,33 @@ bq-ensure --quiet > /dev/null
 # 1. The gate: no model reads a table whose suite fails.
 step gx_gate --gate -- gx-check --all
 
-# 2. The slower models run here, after the gate (each later capability adds
-#    its step: mmm-fit and mmm-validate, channel-attribute, ltv-fit, ...).
+# 2. The media-mix model, then Robyn's method as its independent check.  The
+#    input is kept whole in a file before the model reads it (a query that
+#    fails halfway fits nothing).  When the sampler's diagnostics fail, mmm-fit's mmm_runs
+#    row (with the diagnosis) still loads, and the flow stops there.
+export MMM_END="$day" MMM_DAYS="${AELP2_MMM_DAYS:-730}" MMM_RUN="mmm-$AELP2_RUN_ID"
+export MMM_ARGS="${AELP2_MMM_ARGS---grain week}" MMM_VALIDATE_ARGS="${AELP2_MMM_VALIDATE_ARGS:-}"
+# The input is built once, by the fit's step, and the check reads the same rows.
+MMM_ROWS="$(mktemp "${TMPDIR:-/tmp}/weekly-mmm.XXXXXX")"
+trap 'rm -f "$MMM_ROWS"' EXIT
+export MMM_ROWS
+mmm_fit() {
+  "$here/pipelines/mmm_input.sh" --end "$MMM_END" --days "$MMM_DAYS" > "$MMM_ROWS"
+  # shellcheck disable=SC2086
+  mmm-fit --run-id "$MMM_RUN" $MMM_ARGS "$MMM_ROWS" | bq-load --upsert
+}
+mmm_validate() {
+  local grain
+  grain="$(bq-extract --param "r=$MMM_RUN" --query "SELECT grain FROM mmm_runs WHERE run_id = @r" | jq -r .grain)"
+  # shellcheck disable=SC2086
+  mmm-validate --mmm-run-id "$MMM_RUN" --grain "$grain" --week "$MMM_END" $MMM_VALIDATE_ARGS "$MMM_ROWS" |
+    bq-load --upsert
+}
+export -f mmm_fit mmm_validate
+export here
+step mmm_fit -- bash -c 'set -euo pipefail; mmm_fit'
+step mmm_validate -- bash -c 'set -euo pipefail; mmm_validate'
+
+# 3. More models run here (each later capability adds its step:
+#    channel-attribute, ltv-fit, ...).
 echo "weekly: $AELP2_RUN_ID done" >&2

@@ -55,3 +55,15 @@ shared_data() {
   [ -d "$origin/../shared/data" ] && (cd "$origin/../shared/data" && pwd)
   return 0
 }
+
+# DAYS of the simulated advertiser from 2024-01-01 (its origin) as mmm-fit's
+# input: spend by channel from ads_campaign_performance, the day's GA4
+# conversions summed as the KPI.  With TRUTH, sim-generate's truth file too.
+mmm_sim_input() { # SEED DAYS [TRUTH] > input
+  sim-generate --start 2024-01-01 --days "$2" --seed "$1" --users 0 \
+    --tables ads_campaign_performance,ga4_aggregates ${3:+--truth "$3"} |
+    jq -c -n '[inputs] | (.[] | select(._table == "ads_campaign_performance")
+                          | {date, channel, spend: (.cost_micros / 1e6)}),
+                         (map(select(._table == "ga4_aggregates")) | group_by(.date)[]
+                          | {date: .[0].date, kpi: (map(.conversions) | add)})'
+}

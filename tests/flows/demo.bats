@@ -8,6 +8,8 @@ DAY=2026-06-01
 
 @test "the demo: two years through the gates, then the nightly and weekly flows; a re-run adds nothing" {
   export AELP2_DEMO_DAY=$DAY AELP2_SIM_ARGS="--users 10 --campaigns-per-channel 2 --ads-per-campaign 2"
+  export AELP2_MMM_ARGS="--grain week --chains 2 --warmup 300 --draws 300 -q"
+  export AELP2_MMM_VALIDATE_ARGS="--iterations 300 --trials 2 -q"
   run --separate-stderr "$REPO/pipelines/demo.sh"
   [ "$status" -eq 0 ] || { echo "$stderr"; false; }
   echo "$output"
@@ -17,7 +19,11 @@ DAY=2026-06-01
   echo "$output" | grep -E "^  nightly-$DAY +ingest +ok "
   echo "$output" | grep -E "^  nightly-$DAY +gx_gate +ok "
   echo "$output" | grep -E "^  weekly-$DAY +gx_gate +ok "
-  [ "$(echo "$output" | grep -cE '^  (nightly|weekly)-')" -eq 5 ]
+  echo "$output" | grep -E "^  weekly-$DAY +mmm_fit +ok "
+  echo "$output" | grep -E "^  weekly-$DAY +mmm_validate +ok "
+  [ "$(echo "$output" | grep -cE '^  (nightly|weekly)-')" -eq 7 ]
+  # What each channel is worth, from the weekly run's fit.
+  [ "$(echo "$output" | grep -cE '^  [a-z_]+ +conversions per 1000 spent [0-9.]+ \([0-9.]+ to [0-9.]+\)  daily [0-9]+ -> [0-9]+.*Robyn check: (ok|warn)$')" -eq 6 ]
   # Two years and a day of platform data: 6 channels x 2 campaigns x 731 days.
   echo "$output" | grep -E "^  ads_campaign_performance +8772$"
   echo "$output" | grep -E "^  gaelp_users.journey_sessions +[0-9]+$"
@@ -59,5 +65,6 @@ DAY=2026-06-01
   [ -x bin/sim-generate ]
   [ -f var/warehouse.sqlite ]
   echo "$output" | grep -E "^  weekly-[0-9-]+ +gx_gate +ok "
+  echo "$output" | grep -E "^  weekly-[0-9-]+ +mmm_fit +ok "
   echo "$output" | grep -E "^  ads_campaign_performance +13158$"
 }

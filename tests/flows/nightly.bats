@@ -126,11 +126,55 @@ backfill() { # DAYS ending at $DAY
   [ "$(bq-extract --query "SELECT step, status, exit_code FROM ops_flow_runs")" = '{"step":"ingest","status":"failed","exit_code":69}' ]
 }
 
-@test "weekly: the gate runs before the slower models and is recorded" {
-  backfill 14 2>/dev/null
+@test "weekly: the gate, then mmm-fit and mmm-validate, each recorded; a re-run adds nothing" {
+  export AELP2_MMM_ARGS="--grain week --chains 2 --warmup 300 --draws 300 -q"
+  export AELP2_MMM_VALIDATE_ARGS="--iterations 300 --trials 2 -q" AELP2_MMM_DAYS=364
+  backfill 364 2>/dev/null
   run --separate-stderr "$REPO/pipelines/weekly.sh" "$DAY"
   [ "$status" -eq 0 ] || { echo "$stderr"; false; }
-  [ "$(bq-extract --query "SELECT step, status FROM ops_flow_runs WHERE run_id = 'weekly-$DAY'")" = '{"step":"gx_gate","status":"ok"}' ]
+  run bq-extract --query "SELECT step, status FROM ops_flow_runs WHERE run_id = 'weekly-$DAY' ORDER BY started_at"
+  [ "${lines[0]}" = '{"step":"gx_gate","status":"ok"}' ]
+  [ "${lines[1]}" = '{"step":"mmm_fit","status":"ok"}' ]
+  [ "${lines[2]}" = '{"step":"mmm_validate","status":"ok"}' ]
+  [ "${#lines[@]}" -eq 3 ]
+  # The fit's rows: one ok run of 52 weeks to DAY, six channels; the check's rows for the week.
+  [ "$(bq-extract --query "SELECT run_id, status, grain, start_date, end_date FROM mmm_runs")" = \
+    '{"run_id":"mmm-weekly-2026-03-31","status":"ok","grain":"week","start_date":"2025-04-02","end_date":"2026-03-31"}' ]
+  [ "$(bq-extract --query "SELECT COUNT(*) AS n FROM mmm_allocations")" = '{"n":6}' ]
+  [ "$(bq-extract --query "SELECT COUNT(*) AS n FROM mmm_curves")" = '{"n":126}' ]
+  [ "$(bq-extract --query "SELECT COUNT(*) AS n, MIN(week) AS w, MIN(mmm_run_id) AS r FROM robyn_comparison_weekly")" = \
+    '{"n":6,"w":"2026-03-30","r":"mmm-weekly-2026-03-31"}' ]
+  # The steps' row counts come from the programs' step reports.
+  [ "$(bq-extract --query "SELECT rows_in, rows_out FROM ops_flow_runs WHERE step = 'mmm_fit'")" = '{"rows_in":133,"rows_out":133}' ]
+  before=$(counts)
+  run --separate-stderr "$REPO/pipelines/weekly.sh" "$DAY"
+  [ "$status" -eq 0 ]
+  [ "$(counts)" = "$before" ]
+}
+
+@test "weekly: failing diagnostics stop the flow; the run row with its diagnosis is kept" {
+  export AELP2_MMM_ARGS="--grain week --chains 2 --warmup 100 --draws 100 -q --max-rhat 1.0"
+  export AELP2_MMM_DAYS=364
+  backfill 364 2>/dev/null
+  run --separate-stderr "$REPO/pipelines/weekly.sh" "$DAY"
+  [ "$status" -eq 1 ]
+  [[ "$stderr" == *"mmm-fit: diagnostics failed: max R-hat"* ]]
+  run bq-extract --query "SELECT step, status FROM ops_flow_runs WHERE run_id = 'weekly-$DAY' ORDER BY started_at"
+  [ "${lines[1]}" = '{"step":"mmm_fit","status":"failed"}' ]
+  [ "${#lines[@]}" -eq 2 ]
+  bq-extract --query "SELECT status, diagnostics FROM mmm_runs" |
+    jq -e '.status == "failed_diagnostics" and (.diagnostics.failing_parameters | length) > 0'
+  [ "$(bq-extract --query "SELECT COUNT(*) AS n FROM mmm_allocations")" = '{"n":0}' ]
+  [ "$(bq-extract --query "SELECT COUNT(*) AS n FROM robyn_comparison_weekly")" = '{"n":0}' ]
+  [ "$(bq-extract --query "SELECT alert_type FROM ops_alerts")" = '{"alert_type":"step_failed"}' ]
+}
+
+@test "weekly: two weeks of history are too few for the model; the flow says so and stops" {
+  backfill 14 2>/dev/null
+  run --separate-stderr "$REPO/pipelines/weekly.sh" "$DAY"
+  [ "$status" -eq 65 ]
+  [[ "$stderr" == *"the model needs at least parameters + 10 periods"* ]]
+  [ "$(bq-extract --query "SELECT step, status FROM ops_flow_runs WHERE run_id = 'weekly-$DAY' ORDER BY started_at" | jq -r .step | tr '\n' ' ')" = "gx_gate mmm_fit " ]
 }
 
 @test "a flow refuses a day that is not a day" {

@@ -359,3 +359,27 @@ void jw_real(FILE *f, double v)
 	size_t n = fmt_real(buf, v);
 	fwrite_unlocked(buf, 1, n, f);
 }
+
+void jw_kv_str(FILE *f, const char *k, const char *v)
+{
+	fputc(',', f);
+	jw_key(f, k);
+	if (v)
+		jw_str(f, v, strlen(v));
+	else
+		fputs("null", f);
+}
+
+void jw_kv_real(FILE *f, const char *k, double v)
+{
+	fputc(',', f);
+	jw_key(f, k);
+	jw_real(f, v);
+}
+
+void jw_kv_int(FILE *f, const char *k, long long v)
+{
+	fputc(',', f);
+	jw_key(f, k);
+	jw_int(f, v);
+}

@@ -85,6 +85,15 @@ void jw_int(FILE *f, long long v);
 void jw_real(FILE *f, double v);
 void jw_raw(FILE *f, const char *s, size_t n);
 
+/*
+ * An object member after the first: ",\"KEY\":VALUE" (the caller writes the
+ * first member and the braces).  A NULL string and a NaN or infinite double
+ * are written as null.
+ */
+void jw_kv_str(FILE *f, const char *k, const char *v);
+void jw_kv_real(FILE *f, const char *k, double v);
+void jw_kv_int(FILE *f, const char *k, long long v);
+
 /* Format a double as jw_real does into buf (at least 32 bytes); returns length. */
 size_t fmt_real(char *buf, double v);
 

@@ -189,19 +189,33 @@ static double rhat_basic(const double *x, int m, int n)
 	return sqrt(((n - 1.0) / n * W + B / n) / W);
 }
 
+/*
+ * The split chains of x when there are at least minn draws per chain and all
+ * are finite and not all equal, with *S their count and *h each half's
+ * length; else NULL (the caller returns NAN).
+ */
+static double *split_checked(const double *x, int chains, int n, int minn, size_t *S, int *h)
+{
+	double *y;
+
+	if (chains < 1 || n < minn)
+		return NULL;
+	y = split_chains(x, chains, n, h);
+	*S = (size_t)(2 * chains) * (size_t)*h;
+	if (bad_draws(y, *S)) {
+		free(y);
+		return NULL;
+	}
+	return y;
+}
+
 double diag_rhat(const double *x, int chains, int n)
 {
 	int h;
 	size_t S;
 	double *y, *fold, med, rb, rt;
-	if (chains < 1 || n < 4)
+	if (!(y = split_checked(x, chains, n, 4, &S, &h)))
 		return NAN;
-	y = split_chains(x, chains, n, &h);
-	S = (size_t)(2 * chains) * (size_t)h;
-	if (bad_draws(y, S)) {
-		free(y);
-		return NAN;
-	}
 	fold = xmalloc(S * sizeof *fold);
 	memcpy(fold, y, S * sizeof *fold);
 	diag_sort(fold, (int)S);
@@ -318,14 +332,8 @@ double diag_ess_bulk(const double *x, int chains, int n)
 	int h;
 	size_t S;
 	double *y, e;
-	if (chains < 1 || n < 6)
+	if (!(y = split_checked(x, chains, n, 6, &S, &h)))
 		return NAN;
-	y = split_chains(x, chains, n, &h);
-	S = (size_t)(2 * chains) * (size_t)h;
-	if (bad_draws(y, S)) {
-		free(y);
-		return NAN;
-	}
 	rank_normalise(y, S);
 	e = ess_chains(y, 2 * chains, h);
 	free(y);
@@ -338,14 +346,8 @@ double diag_ess_tail(const double *x, int chains, int n)
 	size_t S;
 	double *y, *s, *ind, q[2], e[2];
 	const double p[2] = { 0.05, 0.95 };
-	if (chains < 1 || n < 6)
+	if (!(y = split_checked(x, chains, n, 6, &S, &h)))
 		return NAN;
-	y = split_chains(x, chains, n, &h);
-	S = (size_t)(2 * chains) * (size_t)h;
-	if (bad_draws(y, S)) {
-		free(y);
-		return NAN;
-	}
 	s = xmalloc(S * sizeof *s);
 	ind = xmalloc(S * sizeof *ind);
 	memcpy(s, y, S * sizeof *s);

@@ -328,32 +328,6 @@ static struct summary summarize(double *v, int n)
 	return s;
 }
 
-/* ---- output helpers ------------------------------------------------------- */
-
-static void kstr(FILE *f, const char *k, const char *v)
-{
-	fputc(',', f);
-	jw_key(f, k);
-	if (v)
-		jw_str(f, v, strlen(v));
-	else
-		fputs("null", f);
-}
-
-static void kreal(FILE *f, const char *k, double v)
-{
-	fputc(',', f);
-	jw_key(f, k);
-	jw_real(f, v);
-}
-
-static void kint(FILE *f, const char *k, long long v)
-{
-	fputc(',', f);
-	jw_key(f, k);
-	jw_int(f, v);
-}
-
 /* ---- the run -------------------------------------------------------------- */
 
 struct run {
@@ -816,12 +790,12 @@ static int fit_main(struct run *r)
 
 	/* mmm_runs */
 	fputs("{\"_table\":\"mmm_runs\"", out);
-	kstr(out, "run_id", r->run_id);
-	kstr(out, "status", failed ? "failed_diagnostics" : "ok");
-	kstr(out, "kpi", o->kpi);
-	kstr(out, "grain", d->grain == MMM_GRAIN_WEEK ? "week" : "day");
-	kstr(out, "start_date", r->start);
-	kstr(out, "end_date", r->end);
+	jw_kv_str(out, "run_id", r->run_id);
+	jw_kv_str(out, "status", failed ? "failed_diagnostics" : "ok");
+	jw_kv_str(out, "kpi", o->kpi);
+	jw_kv_str(out, "grain", d->grain == MMM_GRAIN_WEEK ? "week" : "day");
+	jw_kv_str(out, "start_date", r->start);
+	jw_kv_str(out, "end_date", r->end);
 	fputs(",\"channels\":[", out);
 	for (c = 0; c < m->C; c++) {
 		const char *nm = d->channel[m->chan_index[c]];
@@ -831,17 +805,17 @@ static int fit_main(struct run *r)
 	}
 	fputs("],\"options\":", out);
 	write_options_json(out, r);
-	kint(out, "chains", o->chains);
-	kint(out, "warmup", o->warmup);
-	kint(out, "draws", o->draws);
-	kint(out, "seed", (long long)o->seed);
-	kreal(out, "max_rhat", max_rhat);
-	kreal(out, "min_ess_bulk", min_ess);
-	kreal(out, "min_ess_tail", min_tail);
-	kint(out, "divergences", divergences);
-	kint(out, "treedepth_hits", depth_hits);
-	kreal(out, "min_ebfmi", min_ebfmi);
-	kreal(out, "sampling_seconds", r->sampling_seconds);
+	jw_kv_int(out, "chains", o->chains);
+	jw_kv_int(out, "warmup", o->warmup);
+	jw_kv_int(out, "draws", o->draws);
+	jw_kv_int(out, "seed", (long long)o->seed);
+	jw_kv_real(out, "max_rhat", max_rhat);
+	jw_kv_real(out, "min_ess_bulk", min_ess);
+	jw_kv_real(out, "min_ess_tail", min_tail);
+	jw_kv_int(out, "divergences", divergences);
+	jw_kv_int(out, "treedepth_hits", depth_hits);
+	jw_kv_real(out, "min_ebfmi", min_ebfmi);
+	jw_kv_real(out, "sampling_seconds", r->sampling_seconds);
 	fputs(",\"diagnostics\":", out);
 	{
 		char *s = json_dumps(dx, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(10));
@@ -850,7 +824,7 @@ static int fit_main(struct run *r)
 	}
 	fputs(",\"posterior_summary\":", out);
 	write_summary_json(out, r, ps);
-	kstr(out, "created_at", r->created);
+	jw_kv_str(out, "created_at", r->created);
 	fputs("}\n", out);
 	json_decref(dx);
 
@@ -930,13 +904,13 @@ static int fit_publish(struct run *r, FILE *out)
 			if (m->chan_index[c] == i)
 				mc = c;
 		fputs("{\"_table\":\"mmm_allocations\"", out);
-		kstr(out, "run_id", r->run_id);
-		kstr(out, "channel", d->channel[i]);
+		jw_kv_str(out, "run_id", r->run_id);
+		jw_kv_str(out, "channel", d->channel[i]);
 		if (mc < 0) {
-			kreal(out, "current_daily_spend", 0.0);
-			kreal(out, "proposed_daily_spend", 0.0);
-			kreal(out, "lower_bound", 0.0);
-			kreal(out, "upper_bound", 0.0);
+			jw_kv_real(out, "current_daily_spend", 0.0);
+			jw_kv_real(out, "proposed_daily_spend", 0.0);
+			jw_kv_real(out, "lower_bound", 0.0);
+			jw_kv_real(out, "upper_bound", 0.0);
 			fputs(",\"at_bound\":null,\"contribution_mean\":0.0,\"contribution_p05\":0.0,"
 			      "\"contribution_p95\":0.0,\"roi_mean\":null,\"roi_p05\":null,\"roi_p95\":null,"
 			      "\"cac_mean\":null,\"cac_p05\":null,\"cac_p95\":null,\"uncertainty_pct\":null,"
@@ -963,29 +937,29 @@ static int fit_publish(struct run *r, FILE *out)
 			 * quantile); CAC's "mean" is the spend over the mean contribution.
 			 */
 			sk.mean = sc.mean > 0 ? spend_total / sc.mean : INFINITY;
-			kreal(out, "current_daily_spend", cur[mc]);
-			kreal(out, "proposed_daily_spend", prop[mc]);
-			kreal(out, "lower_bound", lo[mc]);
-			kreal(out, "upper_bound", hi[mc]);
-			kstr(out, "at_bound", hi[mc] - lo[mc] <= tol ? "both" : prop[mc] <= lo[mc] + tol ? "lower" :
+			jw_kv_real(out, "current_daily_spend", cur[mc]);
+			jw_kv_real(out, "proposed_daily_spend", prop[mc]);
+			jw_kv_real(out, "lower_bound", lo[mc]);
+			jw_kv_real(out, "upper_bound", hi[mc]);
+			jw_kv_str(out, "at_bound", hi[mc] - lo[mc] <= tol ? "both" : prop[mc] <= lo[mc] + tol ? "lower" :
 			     prop[mc] >= hi[mc] - tol ? "upper" : NULL);
-			kreal(out, "contribution_mean", sc.mean);
-			kreal(out, "contribution_p05", sc.p05);
-			kreal(out, "contribution_p95", sc.p95);
-			kreal(out, "roi_mean", sr.mean);
-			kreal(out, "roi_p05", sr.p05);
-			kreal(out, "roi_p95", sr.p95);
+			jw_kv_real(out, "contribution_mean", sc.mean);
+			jw_kv_real(out, "contribution_p05", sc.p05);
+			jw_kv_real(out, "contribution_p95", sc.p95);
+			jw_kv_real(out, "roi_mean", sr.mean);
+			jw_kv_real(out, "roi_p05", sr.p05);
+			jw_kv_real(out, "roi_p95", sr.p95);
 			if (is_rev) {
 				fputs(",\"cac_mean\":null,\"cac_p05\":null,\"cac_p95\":null", out);
 			} else {
-				kreal(out, "cac_mean", sk.mean);
-				kreal(out, "cac_p05", sk.p05);
-				kreal(out, "cac_p95", sk.p95);
+				jw_kv_real(out, "cac_mean", sk.mean);
+				jw_kv_real(out, "cac_p05", sk.p05);
+				jw_kv_real(out, "cac_p95", sk.p95);
 			}
-			kreal(out, "uncertainty_pct", sr.mean > 0 ? (sr.p95 - sr.p05) / (2 * sr.mean) : NAN);
-			kreal(out, "expected_kpi", alloc_objective(mc, prop[mc], &aa));
+			jw_kv_real(out, "uncertainty_pct", sr.mean > 0 ? (sr.p95 - sr.p05) / (2 * sr.mean) : NAN);
+			jw_kv_real(out, "expected_kpi", alloc_objective(mc, prop[mc], &aa));
 		}
-		kstr(out, "created_at", r->created);
+		jw_kv_str(out, "created_at", r->created);
 		fputs("}\n", out);
 	}
 	/* mmm_curves */
@@ -1008,18 +982,18 @@ static int fit_publish(struct run *r, FILE *out)
 			sr = summarize(resp, N);
 			sm = summarize(mr, N);
 			fputs("{\"_table\":\"mmm_curves\"", out);
-			kstr(out, "run_id", r->run_id);
-			kstr(out, "channel", d->channel[m->chan_index[c]]);
-			kint(out, "point", pt);
-			kreal(out, "daily_spend", s);
-			kreal(out, "spend_multiple", cur[c] > 0 ? s / cur[c] : NAN);
-			kreal(out, "response_mean", sr.mean);
-			kreal(out, "response_p05", sr.p05);
-			kreal(out, "response_p95", sr.p95);
-			kreal(out, "marginal_roi_mean", sm.mean);
-			kreal(out, "marginal_roi_p05", sm.p05);
-			kreal(out, "marginal_roi_p95", sm.p95);
-			kstr(out, "created_at", r->created);
+			jw_kv_str(out, "run_id", r->run_id);
+			jw_kv_str(out, "channel", d->channel[m->chan_index[c]]);
+			jw_kv_int(out, "point", pt);
+			jw_kv_real(out, "daily_spend", s);
+			jw_kv_real(out, "spend_multiple", cur[c] > 0 ? s / cur[c] : NAN);
+			jw_kv_real(out, "response_mean", sr.mean);
+			jw_kv_real(out, "response_p05", sr.p05);
+			jw_kv_real(out, "response_p95", sr.p95);
+			jw_kv_real(out, "marginal_roi_mean", sm.mean);
+			jw_kv_real(out, "marginal_roi_p05", sm.p05);
+			jw_kv_real(out, "marginal_roi_p95", sm.p95);
+			jw_kv_str(out, "created_at", r->created);
 			fputs("}\n", out);
 		}
 		free(resp);

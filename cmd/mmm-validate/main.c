@@ -289,22 +289,6 @@ static void fmt_day(long long z, char out[11])
 	snprintf(out, 11, "%04lld-%02u-%02u", y, m, d);
 }
 
-static void kv_real(FILE *f, const char *k, double v)
-{
-	fputc(',', f);
-	jw_key(f, k);
-	jw_real(f, v);
-}
-
-static void kv_str(FILE *f, const char *k, const char *v)
-{
-	fputc(',', f);
-	jw_key(f, k);
-	if (v)
-		jw_str(f, v, strlen(v));
-	else
-		fputs("null", f);
-}
 
 int main(int argc, char **argv)
 {
@@ -468,22 +452,22 @@ int main(int argc, char **argv)
 
 		ok ? nok++ : nwarn++;
 		fputs("{\"_table\":\"robyn_comparison_weekly\"", o);
-		kv_str(o, "week", week);
-		kv_str(o, "channel", names[j]);
-		kv_str(o, "run_id", run_id);
-		kv_str(o, "mmm_run_id", fit.run_id);
-		kv_real(o, "robyn_roi", roi);
-		kv_real(o, "bayes_roi_mean", b->roi_mean);
-		kv_real(o, "bayes_roi_p05", b->roi_p05);
-		kv_real(o, "bayes_roi_p95", b->roi_p95);
-		kv_real(o, "roi_diff", roi - b->roi_mean);
-		kv_real(o, "robyn_share", rs);
-		kv_real(o, "bayes_share", bs);
-		kv_real(o, "share_diff", rs - bs);
-		kv_real(o, "nrmse", ev.nrmse);
-		kv_real(o, "decomp_rssd", ev.rssd);
-		kv_real(o, "tolerance", a.tol);
-		kv_str(o, "status", ok ? "ok" : "warn");
+		jw_kv_str(o, "week", week);
+		jw_kv_str(o, "channel", names[j]);
+		jw_kv_str(o, "run_id", run_id);
+		jw_kv_str(o, "mmm_run_id", fit.run_id);
+		jw_kv_real(o, "robyn_roi", roi);
+		jw_kv_real(o, "bayes_roi_mean", b->roi_mean);
+		jw_kv_real(o, "bayes_roi_p05", b->roi_p05);
+		jw_kv_real(o, "bayes_roi_p95", b->roi_p95);
+		jw_kv_real(o, "roi_diff", roi - b->roi_mean);
+		jw_kv_real(o, "robyn_share", rs);
+		jw_kv_real(o, "bayes_share", bs);
+		jw_kv_real(o, "share_diff", rs - bs);
+		jw_kv_real(o, "nrmse", ev.nrmse);
+		jw_kv_real(o, "decomp_rssd", ev.rssd);
+		jw_kv_real(o, "tolerance", a.tol);
+		jw_kv_str(o, "status", ok ? "ok" : "warn");
 		fputs(",\"hyperparameters\":{\"theta\":", o);
 		jw_real(o, h.theta[j]);
 		fputs(",\"alpha\":", o);
@@ -493,7 +477,7 @@ int main(int argc, char **argv)
 		fputs(",\"lambda\":", o);
 		jw_real(o, h.lambda);
 		fputc('}', o);
-		kv_str(o, "created_at", now);
+		jw_kv_str(o, "created_at", now);
 		fputs("}\n", o);
 	}
 	out_finish();

@@ -391,7 +391,7 @@ static void current_spend(struct run *r)
 /* Per parameter: diagnostics over the chains of constrained draws. */
 struct pstat {
 	struct summary s;
-	double rhat, ess_bulk, ess_tail;
+	double rhat, ess_bulk, ess_tail, ess_mean;
 };
 
 static void param_stats(const struct run *r, struct pstat *ps)
@@ -405,6 +405,7 @@ static void param_stats(const struct run *r, struct pstat *ps)
 		ps[j].rhat = diag_rhat(x, C, r->n);
 		ps[j].ess_bulk = diag_ess_bulk(x, C, r->n);
 		ps[j].ess_tail = diag_ess_tail(x, C, r->n);
+		ps[j].ess_mean = diag_ess(x, C, r->n);
 		ps[j].s = summarize(x, r->N);
 	}
 	free(x);
@@ -431,6 +432,8 @@ static void write_summary_json(FILE *f, const struct run *r, const struct pstat 
 		jw_real(f, ps[j].ess_bulk);
 		fputs(",\"ess_tail\":", f);
 		jw_real(f, ps[j].ess_tail);
+		fputs(",\"ess_mean\":", f);
+		jw_real(f, ps[j].ess_mean);
 		fputs(",\"rhat\":", f);
 		jw_real(f, ps[j].rhat);
 		fputc('}', f);

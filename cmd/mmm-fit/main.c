@@ -138,7 +138,7 @@ static void on_opt(int id, const char *arg, void *ctx)
 		else
 			usage_error(&spec, "--grain is day or week, not '%s'", arg);
 		break;
-	case O_PERIODS: o->periods = (int)opt_long("--periods", arg, 2, 100000); break;
+	case O_PERIODS: o->periods = (int)opt_long("periods", arg, 2, 100000); break;
 	case O_ADSTOCK:
 		if (strcmp(arg, "geometric") == 0)
 			o->adstock = MMM_GEOMETRIC;
@@ -147,16 +147,16 @@ static void on_opt(int id, const char *arg, void *ctx)
 		else
 			usage_error(&spec, "--adstock is geometric or delayed, not '%s'", arg);
 		break;
-	case O_LAG: o->max_lag = (int)opt_long("--max-lag", arg, 2, 1000); break;
+	case O_LAG: o->max_lag = (int)opt_long("max-lag", arg, 2, 1000); break;
 	case O_PRIORS: o->priors = arg; break;
-	case O_SEED: o->seed = (unsigned long)opt_long("--seed", arg, 0, 4294967295LL); break;
-	case O_CHAINS: o->chains = (int)opt_long("--chains", arg, 1, 64); break;
-	case O_WARMUP: o->warmup = (int)opt_long("--warmup", arg, 0, 1000000); break;
-	case O_DRAWS: o->draws = (int)opt_long("--draws", arg, 10, 1000000); break;
-	case O_THREADS: o->threads = (int)opt_long("--threads", arg, 1, 64); break;
+	case O_SEED: o->seed = (unsigned long)opt_long("seed", arg, 0, 4294967295LL); break;
+	case O_CHAINS: o->chains = (int)opt_long("chains", arg, 1, 64); break;
+	case O_WARMUP: o->warmup = (int)opt_long("warmup", arg, 0, 1000000); break;
+	case O_DRAWS: o->draws = (int)opt_long("draws", arg, 10, 1000000); break;
+	case O_THREADS: o->threads = (int)opt_long("threads", arg, 1, 64); break;
 	case O_DENSE: o->dense = 1; break;
-	case O_DEPTH: o->max_depth = (int)opt_long("--max-depth", arg, 1, 20); break;
-	case O_ACCEPT: o->target_accept = opt_double("--target-accept", arg, 0.05, 0.999); break;
+	case O_DEPTH: o->max_depth = (int)opt_long("max-depth", arg, 1, 20); break;
+	case O_ACCEPT: o->target_accept = opt_double("target-accept", arg, 0.05, 0.999); break;
 	case O_RUNID:
 		if (!*arg)
 			usage_error(&spec, "--run-id must not be empty");
@@ -167,15 +167,15 @@ static void on_opt(int id, const char *arg, void *ctx)
 			usage_error(&spec, "--kpi is conversions or revenue, not '%s'", arg);
 		o->kpi = arg;
 		break;
-	case O_VALUE: o->value = opt_double("--value-per-conversion", arg, 1e-12, 1e12); break;
-	case O_BUDGET: o->budget = opt_double("--budget", arg, 1e-9, 1e15); break;
-	case O_BOUND: o->bound_pct = opt_double("--bound-pct", arg, 0, 1000); break;
-	case O_CURDAYS: o->current_days = (int)opt_long("--current-days", arg, 1, 10000); break;
-	case O_POINTS: o->curve_points = (int)opt_long("--curve-points", arg, 2, 10000); break;
-	case O_GRID: o->grid = (int)opt_long("--grid", arg, 10, 100000); break;
+	case O_VALUE: o->value = opt_double("value-per-conversion", arg, 1e-12, 1e12); break;
+	case O_BUDGET: o->budget = opt_double("budget", arg, 1e-9, 1e15); break;
+	case O_BOUND: o->bound_pct = opt_double("bound-pct", arg, 0, 1000); break;
+	case O_CURDAYS: o->current_days = (int)opt_long("current-days", arg, 1, 10000); break;
+	case O_POINTS: o->curve_points = (int)opt_long("curve-points", arg, 2, 10000); break;
+	case O_GRID: o->grid = (int)opt_long("grid", arg, 10, 100000); break;
 	case O_STAN: o->stan_data = arg; break;
-	case O_RHAT: o->rhat_max = opt_double("--max-rhat", arg, 1.0, 100); break;
-	case O_DIV: o->div_max = opt_double("--max-divergences", arg, 0, 1); break;
+	case O_RHAT: o->rhat_max = opt_double("max-rhat", arg, 1.0, 100); break;
+	case O_DIV: o->div_max = opt_double("max-divergences", arg, 0, 1); break;
 	case O_PROGRESS: o->progress = 1; break;
 	case O_QUIET: o->progress = 0; break;
 	}

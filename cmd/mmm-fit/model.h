@@ -23,7 +23,8 @@
  *   mu[t] = tau + delta*u[t] + sum_j gamma_j f_j(t) + sum_k zeta_k z[t,k] + sum_c beta_c h[t,c]
  *   y[t] ~ Normal(mu[t], sigma)
  *   u[t] = t/(T-1) - 1/2; f_j: sin and cos of 2*pi*h*day/P, day = days since 1970-01-01,
- *   P = 7 (h = 1..3, daily data) and P = 365.25 (h = 1..2 when the window is a year or more).
+ *   P = 7 (h = 1..3, daily data) and P = 365.25 (h = 1..2 from two years of data,
+ *   h = 1 from one year, none below).
  * Priors (defaults; numbers overridable by --priors FILE, per channel too):
  *   alpha_c ~ Beta(2, 2)            theta_c ~ Uniform(0, L-1)
  *   K_c ~ LogNormal(0, 1)           S_c ~ Gamma(2, 1)

@@ -165,16 +165,16 @@ static void on_opt(int id, const char *arg, void *ctx)
 	case O_MMMRUN: a->mmm_run_id = arg; break;
 	case O_WEEK: a->week = arg; break;
 	case O_RUNID: a->run_id = arg; break;
-	case O_SEED: a->seed = (unsigned long)opt_long("--seed", arg, 0, 4294967295LL); break;
-	case O_ITER: a->iterations = (int)opt_long("--iterations", arg, 1, 10000000); break;
-	case O_TRIALS: a->trials = (int)opt_long("--trials", arg, 1, 1000); break;
-	case O_TOL: a->tol = opt_double("--tolerance", arg, 0, 100); break;
+	case O_SEED: a->seed = (unsigned long)opt_long("seed", arg, 0, 4294967295LL); break;
+	case O_ITER: a->iterations = (int)opt_long("iterations", arg, 1, 10000000); break;
+	case O_TRIALS: a->trials = (int)opt_long("trials", arg, 1, 1000); break;
+	case O_TOL: a->tol = opt_double("tolerance", arg, 0, 100); break;
 	case O_HYPER: a->hyper = arg; break;
 	case O_THETA: case O_ALPHA: case O_GAMMA: case O_LAMBDA:
 		a->r[id - O_THETA] = parse_range(id - O_THETA, arg);
 		a->have[id - O_THETA] = 1;
 		break;
-	case O_THREADS: a->threads = (int)opt_long("--threads", arg, 1, 64); break;
+	case O_THREADS: a->threads = (int)opt_long("threads", arg, 1, 64); break;
 	case O_GRAIN:
 		if (strcmp(arg, "day") == 0)
 			a->grain = MMM_GRAIN_DAY;

@@ -335,35 +335,40 @@ static void transition(struct sampler *s, struct draw_info *di)
 }
 
 /*
+ * One trial of init_stepsize: from the saved point s->z_init, fresh momenta
+ * and one leapfrog step of s->eps; the energy change H0 - H.
+ */
+static double stepsize_trial(struct sampler *s)
+{
+	int d = s->d;
+	double H0;
+
+	pt_copy(&s->z, &s->z_init, d);
+	sample_p(s, s->z.p);
+	mul_minv(s, s->z.p, s->tmp);
+	H0 = hamiltonian(s->z.lp, s->z.p, s->tmp, d);
+	leapfrog(s, &s->z, s->eps);
+	mul_minv(s, s->z.p, s->tmp);
+	return H0 - hamiltonian(s->z.lp, s->z.p, s->tmp, d);
+}
+
+/*
  * Stan's init_stepsize: double or halve eps until the acceptance of one
  * leapfrog step from s->z crosses 0.8.  Returns 0, or -1 with msg set.
  */
 static int init_stepsize(struct sampler *s, char *msg, size_t msgsz)
 {
 	int d = s->d, direction;
-	double H0, h, dH;
+	double dH;
 	const double log08 = log(0.8);
 
 	if (s->eps == 0 || s->eps > 1e7 || isnan(s->eps))
 		return 0;
 	pt_copy(&s->z_init, &s->z, d);
-	sample_p(s, s->z.p);
-	mul_minv(s, s->z.p, s->tmp);
-	H0 = hamiltonian(s->z.lp, s->z.p, s->tmp, d);
-	leapfrog(s, &s->z, s->eps);
-	mul_minv(s, s->z.p, s->tmp);
-	h = hamiltonian(s->z.lp, s->z.p, s->tmp, d);
-	dH = H0 - h;
+	dH = stepsize_trial(s);
 	direction = dH > log08 ? 1 : -1;
 	for (;;) {
-		pt_copy(&s->z, &s->z_init, d);
-		sample_p(s, s->z.p);
-		mul_minv(s, s->z.p, s->tmp);
-		H0 = hamiltonian(s->z.lp, s->z.p, s->tmp, d);
-		leapfrog(s, &s->z, s->eps);
-		mul_minv(s, s->z.p, s->tmp);
-		h = hamiltonian(s->z.lp, s->z.p, s->tmp, d);
-		dH = H0 - h;
+		dH = stepsize_trial(s);
 		if (direction == 1 && !(dH > log08))
 			break;
 		if (direction == -1 && !(dH < log08))

@@ -803,3 +803,18 @@ int json_text_valid(const char *text, size_t len)
 	skip_ws(&s);
 	return s.p == s.end;
 }
+
+double value_num(const struct value *v)
+{
+	return v->kind == V_REAL ? v->d : v->kind == V_INT ? (double)v->i : NAN;
+}
+
+char *value_str(const struct value *v)
+{
+	return v->kind == V_TEXT ? xstrndup(v->s, v->n) : xstrdup("");
+}
+
+int value_is(const struct value *v, const char *s)
+{
+	return v->kind == V_TEXT && v->n == strlen(s) && memcmp(v->s, s, v->n) == 0;
+}

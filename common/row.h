@@ -54,6 +54,13 @@ void row_parser_free(struct row_parser *p);
 int row_parse(struct row_parser *p, const char *text, size_t len,
 	      struct row *out, char *err, size_t errsz);
 
+/* A value as a number: V_REAL or V_INT, else NaN (null, text). */
+double value_num(const struct value *v);
+/* A value's text as a new string ("" for a non-text value); free it. */
+char *value_str(const struct value *v);
+/* 1 when the value is text equal to s. */
+int value_is(const struct value *v, const char *s);
+
 /* 1 if s[0..n) is one well-formed JSON value (white space around allowed). */
 int json_text_valid(const char *s, size_t n);
 

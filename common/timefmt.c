@@ -1,3 +1,4 @@
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/time.h>
@@ -197,4 +198,40 @@ size_t timestamp_now(char *out, double *epoch_seconds)
 	if (epoch_seconds)
 		*epoch_seconds = (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
 	return n;
+}
+
+int timestamp_epoch(const char *s, double *epoch)
+{
+	char c[TS_CANON_MAX];
+	unsigned y, mo, d, h, mi, sec, us = 0;
+	size_t n = timestamp_canon(s, strlen(s), c, NULL), i;
+
+	if (n == 0)
+		return -1;
+	ymd(c, &y, &mo, &d);
+	digits(c + 11, 2, &h);
+	digits(c + 14, 2, &mi);
+	digits(c + 17, 2, &sec);
+	if (c[19] == '.')
+		for (i = 20; i < 26; i++)
+			us = us * 10 + (unsigned)(i < n - 1 ? c[i] - '0' : 0);
+	*epoch = (double)days_from_civil(y, mo, d) * 86400.0 + h * 3600.0 + mi * 60.0 + sec + us / 1e6;
+	return 0;
+}
+
+size_t timestamp_from_epoch(double epoch, char *out)
+{
+	long long us = llround(epoch * 1e6), secs, days;
+	long long y;
+	unsigned m, d;
+	char raw[64];
+
+	secs = us >= 0 ? us / 1000000 : -((-us + 999999) / 1000000);
+	us -= secs * 1000000;
+	days = secs >= 0 ? secs / 86400 : -((-secs + 86399) / 86400);
+	secs -= days * 86400;
+	civil_from_days(days, &y, &m, &d);
+	snprintf(raw, sizeof raw, "%04lld-%02u-%02uT%02lld:%02lld:%02lld.%06lldZ", y, m, d, secs / 3600,
+		 secs / 60 % 60, secs % 60, us);
+	return timestamp_canon(raw, strlen(raw), out, NULL);
 }

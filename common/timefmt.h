@@ -40,4 +40,14 @@ size_t timestamp_canon(const char *s, size_t n, char *out, const char **why);
  */
 size_t timestamp_now(char *out, double *epoch_seconds);
 
+/*
+ * Seconds since 1970 of a timestamp in any form timestamp_canon() accepts,
+ * in *epoch (microseconds kept).  Returns 0, or -1 when s is not one.
+ */
+int timestamp_epoch(const char *s, double *epoch);
+
+/* The canonical form of an instant given as seconds since 1970, rounded to
+ * the microsecond, in out (at least TS_CANON_MAX bytes).  Returns the length. */
+size_t timestamp_from_epoch(double epoch, char *out);
+
 #endif

@@ -9,6 +9,7 @@
 #   AELP_HOME        where the warehouse lives (default ./var)
 #   AELP_BIN         the programs (default ./bin)
 #   AELP2_MMM_ARGS   mmm-fit options for the weekly flow (see pipelines/weekly.sh)
+#   AELP2_CAC_CAP    the CAC cap of the budget proposals (default 60 here; empty: none)
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -16,16 +17,29 @@ day="$(flow_day "${AELP2_DEMO_DAY:-}")"
 history_end="$(date -u -d "$day - 1 day" +%F)"
 echo "demo: warehouse in ${AELP_HOME:-./var}; two years to $history_end, then the flows of $day" >&2
 
+export AELP2_CAC_CAP="${AELP2_CAC_CAP-60}"
 AELP2_BACKFILL_DAYS=730 "$here/pipelines/nightly.sh" "$history_end"
+"$here/pipelines/weekly.sh" "$history_end"
 AELP2_BACKFILL_DAYS=1 "$here/pipelines/nightly.sh" "$day"
-"$here/pipelines/weekly.sh" "$day"
+
+# A person reviews the night's budget proposals and approves the one with the
+# largest expected gain (the demo plays the person; in real use this is
+# proposal-review or the dashboard).  budget-apply then shadow-applies it, as
+# the next night's flow would.  A re-run finds it decided and changes nothing.
+top="$(bq-extract --param "r=nightly-$day" --query "
+  SELECT change_id FROM canary_changes WHERE run_id = @r AND direction <> 'hold'
+  ORDER BY CAST(json_extract(notes, '$.expected_gain') AS REAL) DESC, change_id LIMIT 1" | jq -r '.change_id // empty')"
+if [ -n "$top" ] && [ "$(bq-extract --param "i=$top" --query "SELECT status FROM canary_changes WHERE change_id = @i" | jq -r .status)" = proposed ]; then
+  proposal-review approve "$top" --by demo --note "the demo approves the largest expected gain" --quiet > /dev/null
+  budget-apply --quiet > /dev/null
+fi
 
 echo
 echo "What each step did:"
-bq-extract --param "a=nightly-$history_end" --param "b=nightly-$day" --param "c=weekly-$day" --query "
+bq-extract --param "a=nightly-$history_end" --param "b=nightly-$day" --param "c=weekly-$history_end" --query "
   SELECT run_id, step, status, rows_in, rows_out, duration_seconds, message
   FROM ops_flow_runs WHERE run_id IN (@a, @b, @c) ORDER BY started_at" |
-  jq -r '"  \(.run_id | .[0:22] | . + " " * (22 - length)) \(.step | . + " " * (8 - length)) \(.status | . + " " * (6 - length)) " +
+  jq -r '"  \(.run_id | .[0:22] | . + " " * (22 - length)) \(.step | . + " " * (14 - length)) \(.status | . + " " * (6 - length)) " +
          "in \(.rows_in // "-" | tostring | " " * (8 - length) + .)  out \(.rows_out // "-" | tostring | " " * (8 - length) + .)  " +
          "\(.duration_seconds * 100 | round / 100) s  \(.message // "")"'
 
@@ -41,8 +55,8 @@ bq-extract --query "$query" |
   awk '{ printf "  %-36s %9d\n", $1, $2; total += $2 } END { printf "  %-36s %9d\n", "total", total }'
 
 echo
-echo "What each channel is worth (mmm-fit, run mmm-weekly-$day; 90% intervals):"
-bq-extract --param "r=mmm-weekly-$day" --query "
+echo "What each channel is worth (mmm-fit, run mmm-weekly-$history_end; 90% intervals):"
+bq-extract --param "r=mmm-weekly-$history_end" --query "
   SELECT a.channel, a.roi_mean, a.roi_p05, a.roi_p95, a.current_daily_spend, a.proposed_daily_spend,
          a.at_bound, c.status AS robyn
   FROM mmm_allocations a LEFT JOIN robyn_comparison_weekly c
@@ -52,3 +66,17 @@ bq-extract --param "r=mmm-weekly-$day" --query "
          " (\(.roi_p05 * 1000 | . * 100 | round / 100) to \(.roi_p95 * 1000 | . * 100 | round / 100))" +
          "  daily \(.current_daily_spend | round) -> \(.proposed_daily_spend | round)\(if .at_bound then " (" + .at_bound + " bound)" else "" end)" +
          "  Robyn check: \(.robyn // "-")"'
+
+echo
+echo "Budget proposals of nightly-$day (shadow; CAC cap ${AELP2_CAC_CAP:-none}):"
+bq-extract --param "r=nightly-$day" --query "
+  SELECT campaign_id, channel, current_daily_budget, proposed_daily_budget, change_pct, direction, status,
+         json_extract(notes, '$.cap_reason') AS cap_reason, json_extract(notes, '$.cac_estimate.source') AS source
+  FROM canary_changes WHERE run_id = @r ORDER BY change_id" |
+  jq -r '"  \(.campaign_id) \(.channel | . + " " * (14 - length)) \(.current_daily_budget) -> \(.proposed_daily_budget)" +
+         " (\(.change_pct * 100 | round / 100)%) \(.direction | . + " " * (5 - length)) \(.status | . + " " * (15 - length))" +
+         " CAC from \(.source)\(if .cap_reason then ", " + .cap_reason else "" end)"'
+echo
+echo "Safety events (every attempt to apply a change):"
+bq-extract --query "SELECT occurred_at, proposal_id, allowed, shadow, guardrail, reason FROM safety_events ORDER BY occurred_at" |
+  jq -r '"  \(.proposal_id) allowed=\(.allowed) shadow=\(.shadow) \(.guardrail // "") \(.reason)"'

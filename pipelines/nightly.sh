@@ -9,6 +9,9 @@
 #   AELP2_BACKFILL_DAYS  ingest the N days ending at DAY (default 1)
 #   AELP2_SIM_SEED       seed of the simulated advertiser (default 42)
 #   AELP2_SIM_ARGS       more sim-generate options, e.g. "--users 20"
+#   AELP2_BUDGET_DAYS    budget-propose's lookback in days (default 14)
+#   AELP2_BUDGET_ARGS    more budget-propose options, e.g. "--top-n 5"
+#   AELP2_CAC_CAP        the CAC cap budget-propose holds campaigns to (unset: none)
 #
 # The run id is nightly-DAY, so re-running a day replaces that run's rows
 # (upserts on every table's key) and adds no duplicates.
@@ -43,6 +46,20 @@ step ingest -- bash -c 'set -euo pipefail; ingest'
 # 2. The gate: every suite of schemas/suites against its warehouse table.
 step gx_gate --gate -- gx-check --all
 
-# 3. Models and decisions run here, after the gate (each later capability
-#    adds its step: budget-propose, bandit-decide, journey-summarize, ...).
+# 3. Budgets.  budget-propose writes shadow proposals (status proposed) from
+#    the day's window and the latest media-mix run; a person decides on them
+#    with proposal-review.  budget-apply then shadow-applies what was
+#    approved since the last run, re-checking every guardrail; it runs last,
+#    so a refusal (exit 1 or 77) stops nothing else and leaves its alert.
+export BUDGET_DAY="$day" BUDGET_DAYS="${AELP2_BUDGET_DAYS:-14}" BUDGET_ARGS="${AELP2_BUDGET_ARGS:-}"
+budget_propose() {
+  # shellcheck disable=SC2086
+  budget-propose --date "$BUDGET_DAY" --days "$BUDGET_DAYS" $BUDGET_ARGS | bq-load --upsert
+}
+export -f budget_propose
+step budget_propose -- bash -c 'set -euo pipefail; budget_propose'
+
+# 4. More models and decisions run here (each later capability adds its
+#    step: bandit-decide, journey-summarize, ...).
+step budget_apply -- budget-apply
 echo "nightly: $AELP2_RUN_ID done" >&2

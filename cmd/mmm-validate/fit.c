@@ -197,16 +197,6 @@ out:
 
 /* ---- from the warehouse ---- */
 
-static double vnum(const struct value *v)
-{
-	return v->kind == V_REAL ? v->d : v->kind == V_INT ? (double)v->i : NAN;
-}
-
-static char *vstr(const struct value *v)
-{
-	return v->kind == V_TEXT ? xstrndup(v->s, v->n) : xstrdup("");
-}
-
 /* A missing table means no fit has been loaded yet. */
 static int wh_code(const struct wh_err *e)
 {
@@ -255,10 +245,10 @@ int fit_read_warehouse(const char *want_id, struct bayes_fit *f, char *err, size
 				    "(run mmm-fit first, or give --fit FILE)", wh_describe(w));
 		goto out;
 	}
-	id = vstr(&v[0]);
-	status = vstr(&v[1]);
+	id = value_str(&v[0]);
+	status = value_str(&v[1]);
 	{
-		char *st = vstr(&v[2]), *en = vstr(&v[3]), *gr = vstr(&v[4]), *op = vstr(&v[5]);
+		char *st = value_str(&v[2]), *en = value_str(&v[3]), *gr = value_str(&v[4]), *op = value_str(&v[5]);
 		json_t *oj = json_loads(op, 0, NULL);
 		set_meta(f, st, en, gr, oj);
 		json_decref(oj);
@@ -285,8 +275,8 @@ int fit_read_warehouse(const char *want_id, struct bayes_fit *f, char *err, size
 		goto out;
 	}
 	while ((got = wh_query_next(q, &v, &we)) == 1) {
-		char *ch = vstr(&v[0]);
-		add_channel(f, ch, vnum(&v[1]), vnum(&v[2]), vnum(&v[3]), vnum(&v[4]));
+		char *ch = value_str(&v[0]);
+		add_channel(f, ch, value_num(&v[1]), value_num(&v[2]), value_num(&v[3]), value_num(&v[4]));
 		free(ch);
 	}
 	if (got < 0)

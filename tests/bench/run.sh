@@ -3,13 +3,14 @@
 # in the same run (machines are noisy; ratios are not).
 #
 #   AELP_BIN=$PWD/bin tests/bench/run.sh             (what `make bench` runs)
-#   BENCH_ONLY=gx make bench                          one of: warehouse gx sim mmm
+#   BENCH_ONLY=gx make bench                          one of: warehouse gx sim budget mmm
 #   BENCH_ROWS=20000 BENCH_RUNS=1 make bench          quick smoke run
 #
 # Each benchmark is a script here; its header says what is compared and how.
 #   warehouse.sh  bq-load and bq-extract vs jq|sqlite3 .import and sqlite3 -json
 #   gx.sh         gx-check vs jq (+awk) doing the same checks; peak memory at 1M and 4M rows
 #   sim.sh        sim-generate rows per second
+#   budget.sh     budget-propose over 10,000 campaigns against its 1 s target
 #   mmm.sh        mmm-fit's NUTS vs rstan's on the same media-mix model and data: ESS per second
 #                 (needs r-cran-rstan and r-cran-jsonlite for the Stan side; long: see its header)
 set -euo pipefail
@@ -17,8 +18,8 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 export BENCH_OUT=${BENCH_OUT:-$root/build/bench/results.ndjson}
 mkdir -p "$(dirname "$BENCH_OUT")"
 : >"$BENCH_OUT"
-for b in ${BENCH_ONLY:-warehouse gx sim mmm}; do
-	[[ -x $root/tests/bench/$b.sh ]] || { echo "bench: no benchmark '$b' (warehouse, gx, sim, mmm)" >&2; exit 2; }
+for b in ${BENCH_ONLY:-warehouse gx sim budget mmm}; do
+	[[ -x $root/tests/bench/$b.sh ]] || { echo "bench: no benchmark '$b' (warehouse, gx, sim, budget, mmm)" >&2; exit 2; }
 	"$root/tests/bench/$b.sh"
 	echo
 done

@@ -18,10 +18,16 @@ DAY=2026-06-01
   echo "$output" | grep -E "^  nightly-2026-05-31 +gx_gate +ok "
   echo "$output" | grep -E "^  nightly-$DAY +ingest +ok "
   echo "$output" | grep -E "^  nightly-$DAY +gx_gate +ok "
-  echo "$output" | grep -E "^  weekly-$DAY +gx_gate +ok "
-  echo "$output" | grep -E "^  weekly-$DAY +mmm_fit +ok "
-  echo "$output" | grep -E "^  weekly-$DAY +mmm_validate +ok "
-  [ "$(echo "$output" | grep -cE '^  (nightly|weekly)-')" -eq 7 ]
+  echo "$output" | grep -E "^  weekly-2026-05-31 +gx_gate +ok "
+  echo "$output" | grep -E "^  weekly-2026-05-31 +mmm_fit +ok "
+  echo "$output" | grep -E "^  weekly-2026-05-31 +mmm_validate +ok "
+  echo "$output" | grep -E "^  nightly-$DAY +budget_propose +ok "
+  echo "$output" | grep -E "^  nightly-$DAY +budget_apply +ok "
+  [ "$(echo "$output" | grep -cE '^  (nightly|weekly)-[0-9-]+ +[a-z_]+ +(ok|failed) ')" -eq 11 ]
+  # The night's budget proposals, from the media-mix run, one approved and shadow-applied.
+  echo "$output" | grep -E "^  [0-9]+ [a-z_]+ +[0-9.]+ -> [0-9.]+ \(-?[0-9.]+%\) (up|down|hold) +(proposed|shadow_applied) +CAC from (mmm|gamma_poisson)"
+  [ "$(echo "$output" | grep -cE ' shadow_applied +CAC from ')" -eq 1 ]
+  echo "$output" | grep -E "^  nightly-$DAY:[0-9]+ allowed=true shadow=true "
   # What each channel is worth, from the weekly run's fit.
   [ "$(echo "$output" | grep -cE '^  [a-z_]+ +conversions per 1000 spent [0-9.]+ \([0-9.]+ to [0-9.]+\)  daily [0-9]+ -> [0-9]+.*Robyn check: (ok|warn)$')" -eq 6 ]
   # Two years and a day of platform data: 6 channels x 2 campaigns x 731 days.

@@ -1,3 +1,4 @@
+#include <math.h>
 #include <string.h>
 
 #include "harness.h"
@@ -89,6 +90,26 @@ int main(void)
 		snprintf(again, sizeof again, "%04lld-%02u-%02u", yy, mm, dd);
 		CHECK(strncmp(now, again, 10) == 0);
 		CHECK(now[n - 1] == 'Z');
+	}
+
+	/* timestamp_epoch and timestamp_from_epoch: inverse of each other */
+	{
+		double e;
+		char ts[TS_CANON_MAX];
+		CHECK_INT(timestamp_epoch("1970-01-01T00:00:00Z", &e), 0);
+		CHECK(e == 0);
+		CHECK_INT(timestamp_epoch("2026-11-30T11:45:02.25+01:00", &e), 0);
+		CHECK(fabs(e - (20787.0 * 86400 + 10 * 3600 + 45 * 60 + 2.25)) < 1e-6);
+		timestamp_from_epoch(e, ts);
+		CHECK_STR(ts, "2026-11-30T10:45:02.25Z");
+		CHECK_INT(timestamp_epoch("1969-12-31T23:59:59.5Z", &e), 0);
+		CHECK(fabs(e + 0.5) < 1e-9);
+		timestamp_from_epoch(-0.5, ts);
+		CHECK_STR(ts, "1969-12-31T23:59:59.5Z");
+		timestamp_from_epoch(86400.000001, ts);
+		CHECK_STR(ts, "1970-01-02T00:00:00.000001Z");
+		CHECK_INT(timestamp_epoch("2026-11-30", &e), -1);
+		CHECK_INT(timestamp_epoch("not a time", &e), -1);
 	}
 
 	return h_done("timefmt");

@@ -1,0 +1,446 @@
+/*
+ * budget-apply's warehouse reads and writes.  The verdict itself is
+ * guard.c's; here are the figures it needs (the latest budget, the day's
+ * changes), the proposal's new status and the safety_events row.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "apply.h"
+#include "die.h"
+#include "ndjson.h"
+#include "rowfill.h"
+#include "timefmt.h"
+
+#define GOOGLE_ADS_BASE "https://googleads.googleapis.com/v25"
+
+void attempt_free(struct attempt *a)
+{
+	free(a->change_id);
+	free(a->campaign_id);
+	memset(a, 0, sizeof *a);
+}
+
+/*
+ * Timestamps are compared as instants here, not as text: the canonical form
+ * drops a zero fraction, so "…:33Z" sorts after "…:33.5Z" as text.
+ */
+static double epoch_of(const struct value *v)
+{
+	char *s = value_str(v);
+	double e;
+	if (timestamp_epoch(s, &e) != 0)
+		e = NAN;
+	free(s);
+	return e;
+}
+
+/* Is (e1, id1) later than (e2, id2)? */
+static int later(double e1, const char *id1, double e2, const char *id2)
+{
+	if (isnan(e2))
+		return !isnan(e1);
+	return e1 > e2 || (e1 == e2 && strcmp(id1, id2) > 0);
+}
+
+struct id_at {
+	double at;
+	char *id;
+};
+
+static int id_at_cmp(const void *a, const void *b)
+{
+	const struct id_at *x = a, *y = b;
+	if (x->at != y->at && !isnan(x->at) && !isnan(y->at))
+		return x->at < y->at ? -1 : 1;
+	return strcmp(x->id, y->id);
+}
+
+int apply_approved_ids(struct wh *w, char ***ids, size_t *n, struct wh_err *err)
+{
+	struct wh_query *q;
+	const struct value *v;
+	struct id_at *r = NULL;
+	size_t cap = 0, i;
+	int got;
+
+	*ids = NULL;
+	*n = 0;
+	q = wh_query_open(w, "SELECT change_id, created_at FROM canary_changes "
+			  "WHERE status = 'approved'", NULL, 0, err);
+	if (!q)
+		return -1;
+	while ((got = wh_query_next(q, &v, err)) == 1) {
+		if (*n == cap) {
+			cap = cap ? 2 * cap : 16;
+			r = xrealloc(r, cap * sizeof *r);
+		}
+		r[*n].id = value_str(&v[0]);
+		r[*n].at = epoch_of(&v[1]);
+		(*n)++;
+	}
+	wh_query_close(q);
+	if (*n > 1)
+		qsort(r, *n, sizeof *r, id_at_cmp);
+	if (*n)
+		*ids = xmalloc(*n * sizeof **ids);
+	for (i = 0; i < *n; i++)
+		(*ids)[i] = r[i].id;
+	free(r);
+	return got < 0 ? -1 : 0;
+}
+
+/* A text column of a fetched row, as new memory, or NULL when null. */
+static char *col_str(const struct rowfill *f, const char *col)
+{
+	const struct value *v = rowfill_get(f, col);
+	return v->kind == V_TEXT ? value_str(v) : NULL;
+}
+
+/* The latest approving decision on change_id (decided_at, then
+ * approval_id): 1 (ids filled), 0 none, -1. */
+static int read_approval(struct wh *w, const char *change_id, char **approval_id, char **approver,
+			 struct wh_err *err)
+{
+	struct wh_param p = { "id", T_STRING, change_id };
+	struct wh_query *q;
+	const struct value *v;
+	double best = NAN;
+	int got, found = 0;
+
+	q = wh_query_open(w, "SELECT approval_id, approver, decided_at FROM canary_change_approvals "
+			  "WHERE change_id = @id AND decision = 'approved'", &p, 1, err);
+	if (!q)
+		return -1;
+	while ((got = wh_query_next(q, &v, err)) == 1) {
+		char *id = value_str(&v[0]);
+		double e = epoch_of(&v[2]);
+		if (!found || later(e, id, best, *approval_id)) {
+			if (found) {
+				free(*approval_id);
+				free(*approver);
+			}
+			*approval_id = id;
+			*approver = value_str(&v[1]);
+			best = e;
+			found = 1;
+		} else {
+			free(id);
+		}
+	}
+	wh_query_close(q);
+	return got < 0 ? -1 : found;
+}
+
+/*
+ * The campaign's latest budget: its newest snapshot (snapshot_date, then
+ * captured_at), unless a change was applied or shadow-applied after that
+ * snapshot was captured: then the newest such change's proposed budget.
+ * *latest is -1 when there is no snapshot.
+ */
+static int latest_budget(struct wh *w, const char *campaign_id, long long *latest,
+			 struct wh_err *err)
+{
+	struct wh_param p = { "c", T_STRING, campaign_id };
+	struct wh_query *q;
+	const struct value *v;
+	char *date = NULL, *best_id = NULL;
+	double captured = NAN, best = NAN;
+	int got;
+
+	*latest = -1;
+	q = wh_query_open(w, "SELECT daily_budget_micros, snapshot_date, captured_at "
+			  "FROM canary_budgets_snapshot WHERE campaign_id = @c", &p, 1, err);
+	if (!q)
+		return -1;
+	while ((got = wh_query_next(q, &v, err)) == 1) {
+		char *d = value_str(&v[1]);
+		double e = epoch_of(&v[2]);
+		int c = date ? strcmp(d, date) : 1;
+		if (v[0].kind == V_INT && (c > 0 || (c == 0 && later(e, "", captured, "")))) {
+			free(date);
+			date = d;
+			captured = e;
+			*latest = v[0].i;
+		} else {
+			free(d);
+		}
+	}
+	wh_query_close(q);
+	free(date);
+	if (got < 0 || *latest < 0)
+		return got < 0 ? -1 : 0;
+
+	q = wh_query_open(w, "SELECT proposed_daily_budget, applied_at, change_id FROM canary_changes "
+			  "WHERE campaign_id = @c AND status IN ('applied', 'shadow_applied') "
+			  "AND applied_at IS NOT NULL", &p, 1, err);
+	if (!q)
+		return -1;
+	while ((got = wh_query_next(q, &v, err)) == 1) {
+		double e = epoch_of(&v[1]);
+		char *id = value_str(&v[2]);
+		long long m;
+		if (e > captured && later(e, id, best, best_id ? best_id : "") &&
+		    guard_micros(value_num(&v[0]), &m) == 0) {
+			free(best_id);
+			best_id = id;
+			best = e;
+			*latest = m;
+		} else {
+			free(id);
+		}
+	}
+	wh_query_close(q);
+	free(best_id);
+	return got < 0 ? -1 : 0;
+}
+
+struct day_row {
+	double at;
+	char *id;
+	long long cur, prop;
+};
+
+static int day_row_cmp(const void *a, const void *b)
+{
+	const struct day_row *x = a, *y = b;
+	if (x->at != y->at)
+		return x->at < y->at ? -1 : 1;
+	return strcmp(x->id, y->id);
+}
+
+/* Fold the changes of the campaign applied on UTC day `day` into d, in the
+ * order they were applied. */
+static int day_changes(struct wh *w, const char *campaign_id, const char *day, struct guard_day *d,
+		       struct wh_err *err)
+{
+	struct wh_param p = { "c", T_STRING, campaign_id };
+	struct wh_query *q;
+	const struct value *v;
+	struct day_row *rows = NULL;
+	size_t n = 0, cap = 0, i;
+	int got;
+
+	guard_day_init(d);
+	q = wh_query_open(w, "SELECT current_daily_budget, proposed_daily_budget, applied_at, change_id "
+			  "FROM canary_changes WHERE campaign_id = @c "
+			  "AND status IN ('applied', 'shadow_applied') AND applied_at IS NOT NULL",
+			  &p, 1, err);
+	if (!q)
+		return -1;
+	while ((got = wh_query_next(q, &v, err)) == 1) {
+		char *at = value_str(&v[2]), key[11];
+		struct day_row r;
+		if (guard_day_key(at, key) == 0 && strcmp(key, day) == 0 &&
+		    guard_micros(value_num(&v[0]), &r.cur) == 0 &&
+		    guard_micros(value_num(&v[1]), &r.prop) == 0 &&
+		    timestamp_epoch(at, &r.at) == 0) {
+			r.id = value_str(&v[3]);
+			if (n == cap) {
+				cap = cap ? 2 * cap : 8;
+				rows = xrealloc(rows, cap * sizeof *rows);
+			}
+			rows[n++] = r;
+		}
+		free(at);
+	}
+	wh_query_close(q);
+	if (n > 1)
+		qsort(rows, n, sizeof *rows, day_row_cmp);
+	for (i = 0; i < n; i++) {
+		guard_day_add(d, rows[i].cur, rows[i].prop);
+		free(rows[i].id);
+	}
+	free(rows);
+	return got < 0 ? -1 : 0;
+}
+
+static void kv_money(FILE *f, const char *k, long long micros, int known)
+{
+	jw_kv_real(f, k, known ? (double)micros / 1e6 : NAN);
+}
+
+char *apply_details(const char *customer_id, const char *budget_id, const struct guard_in *in,
+		    int have_figures, const char *approver)
+{
+	char *buf = NULL, cid[64], amount[32];
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	long long d;
+
+	if (!f)
+		die(AELP_EXIT_SOFTWARE, "out of memory");
+	fputs("{", f);
+	jw_key(f, "request");
+	if (customer_id && *customer_id && budget_id && *budget_id && have_figures) {
+		char *url, *res;
+		guard_customer_id(customer_id, cid, sizeof cid);
+		url = xasprintf(GOOGLE_ADS_BASE "/customers/%s/campaignBudgets:mutate", cid);
+		res = xasprintf("customers/%s/campaignBudgets/%s", cid, budget_id);
+		snprintf(amount, sizeof amount, "%lld", in->proposed_micros);
+		fputs("{\"method\":\"POST\"", f);
+		jw_kv_str(f, "url", url);
+		fputs(",\"body\":{\"operations\":[{\"updateMask\":\"amountMicros\",\"update\":{", f);
+		jw_key(f, "resourceName");
+		jw_str(f, res, strlen(res));
+		jw_kv_str(f, "amountMicros", amount);
+		fputs("}}],\"partialFailure\":false,\"validateOnly\":false}}", f);
+		free(url);
+		free(res);
+	} else {
+		fputs("null", f);
+	}
+	fputs(",\"checks\":", f);
+	if (have_figures) {
+		d = in->proposed_micros - in->current_micros;
+		fputs("{", f);
+		jw_key(f, "current_daily_budget");
+		jw_real(f, (double)in->current_micros / 1e6);
+		kv_money(f, "latest_daily_budget", in->latest_micros, in->latest_micros >= 0);
+		kv_money(f, "proposed_daily_budget", in->proposed_micros, 1);
+		jw_kv_real(f, "change_pct", in->current_micros
+				   ? round(1e6 * (double)d / (double)in->current_micros) / 1e4 : NAN);
+		jw_kv_int(f, "max_change_pct", GUARD_MAX_CHANGE_PCT);
+		kv_money(f, "applied_today", in->applied_today_micros, 1);
+		kv_money(f, "day_start_budget", in->day_start_micros, 1);
+		jw_kv_int(f, "daily_cap_pct", GUARD_DAILY_CAP_PCT);
+		kv_money(f, "min_daily_budget", in->floor_micros, 1);
+		fputs("}", f);
+	} else {
+		fputs("null", f);
+	}
+	jw_kv_str(f, "approver", approver);
+	fputs("}", f);
+	if (fclose(f) != 0)
+		die(AELP_EXIT_SOFTWARE, "out of memory");
+	return buf;
+}
+
+/* The proposal's status (and updated_at; applied_at too when applied). */
+static int set_status(struct wh *w, struct rowfill *row, const char *status, const char *now,
+		      int applied, struct wh_err *err)
+{
+	rowfill_text(row, "status", status);
+	rowfill_text(row, "updated_at", now);
+	if (applied)
+		rowfill_text(row, "applied_at", now);
+	return rowfill_write(w, row, err);
+}
+
+int apply_attempt(struct wh *w, const struct schema_set *set, const struct apply_opts *o,
+		  const char *change_id, struct attempt *a, struct wh_err *err)
+{
+	struct rowfill row = rowfill_new(set, "canary_changes");
+	struct rowfill ev = rowfill_new(set, "safety_events");
+	struct guard_in in = { 0 };
+	struct guard_verdict v = { 0 };
+	struct guard_day day;
+	char now[TS_CANON_MAX], dkey[11];
+	char *customer = NULL, *budget = NULL, *platform = NULL, *status = NULL;
+	char *approval_id = NULL, *approver = NULL, *details = NULL;
+	int found, have_figures = 0, rc = -1;
+
+	memset(a, 0, sizeof *a);
+	a->change_id = xstrdup(change_id);
+	id_event(a->event_id, "se");
+	timestamp_now(now, NULL);
+
+	found = rowfill_fetch(&row, w, "change_id", change_id, err);
+	if (found < 0)
+		goto out;
+	if (!found) {
+		v.guardrail = "proposal";
+		v.code = AELP_EXIT_DATAERR;
+		snprintf(v.reason, sizeof v.reason, "no proposal '%s' in canary_changes", change_id);
+	} else {
+		a->campaign_id = col_str(&row, "campaign_id");
+		customer = col_str(&row, "customer_id");
+		budget = col_str(&row, "budget_id");
+		platform = col_str(&row, "platform");
+		status = col_str(&row, "status");
+		if (read_approval(w, change_id, &approval_id, &approver, err) < 0)
+			goto out;
+		if (guard_micros(value_num(rowfill_get(&row, "current_daily_budget")),
+				 &in.current_micros) != 0 ||
+		    guard_micros(value_num(rowfill_get(&row, "proposed_daily_budget")),
+				 &in.proposed_micros) != 0) {
+			v.guardrail = "proposal";
+			v.code = AELP_EXIT_DATAERR;
+			snprintf(v.reason, sizeof v.reason,
+				 "the proposal's budgets are not amounts within %.0f", GUARD_MAX_BUDGET);
+		} else {
+			if (latest_budget(w, a->campaign_id, &in.latest_micros, err) < 0)
+				goto out;
+			if (guard_day_key(now, dkey) != 0) {
+				wh_fail(err, AELP_EXIT_SOFTWARE, "the clock gave '%s'", now);
+				goto out;
+			}
+			if (day_changes(w, a->campaign_id, dkey, &day, err) < 0)
+				goto out;
+			in.status = status;
+			in.have_approval = approval_id != NULL;
+			in.live = o->live;
+			in.flag = o->flag;
+			in.platform = platform;
+			in.have_target = customer && *customer && budget && *budget;
+			in.floor_micros = o->floor_micros;
+			guard_day_fill(&day, &in);
+			have_figures = 1;
+			guard_check(&in, &v);
+		}
+	}
+	a->allowed = v.allowed;
+	a->guardrail = v.guardrail;
+	a->code = v.code;
+	snprintf(a->reason, sizeof a->reason, "%s", v.reason);
+	if (have_figures) {
+		guard_money(in.current_micros, a->from);
+		guard_money(in.proposed_micros, a->to);
+	}
+
+	/* the proposal's row: shadow-applied, or refused by a guardrail */
+	if (v.allowed || v.mark_refused) {
+		if (set_status(w, &row, v.allowed ? "shadow_applied" : "refused", now, v.allowed,
+			       err) != 0)
+			goto out;
+		a->rows++;
+	}
+
+	details = apply_details(customer, budget, &in, have_figures, approver);
+	rowfill_text(&ev, "event_id", a->event_id);
+	rowfill_text(&ev, "run_id", o->run_id);
+	rowfill_text(&ev, "occurred_at", now);
+	rowfill_text(&ev, "event_type", "budget_apply");
+	rowfill_text(&ev, "action", "update_budget");
+	rowfill_text(&ev, "actor", o->actor);
+	rowfill_bool(&ev, "allowed", v.allowed);
+	rowfill_bool(&ev, "shadow", !o->live);
+	rowfill_text(&ev, "flag", o->live ? GUARD_FLAG : NULL);
+	rowfill_text(&ev, "guardrail", v.guardrail);
+	rowfill_text(&ev, "reason", v.reason);
+	rowfill_int(&ev, "exit_code", v.code);
+	rowfill_text(&ev, "platform", platform);
+	rowfill_text(&ev, "customer_id", customer);
+	rowfill_text(&ev, "campaign_id", a->campaign_id);
+	rowfill_text(&ev, "budget_id", budget);
+	rowfill_text(&ev, "proposal_id", change_id);
+	rowfill_text(&ev, "approval_id", approval_id);
+	rowfill_text(&ev, "details", details);
+	if (rowfill_write(w, &ev, err) != 0)
+		goto out;
+	a->rows++;
+	rc = 0;
+out:
+	rowfill_free(&row);
+	rowfill_free(&ev);
+	free(customer);
+	free(budget);
+	free(platform);
+	free(status);
+	free(approval_id);
+	free(approver);
+	free(details);
+	return rc;
+}

@@ -10,7 +10,9 @@
  * TIMESTAMP is stored in one canonical UTC text form,
  *   "YYYY-MM-DDTHH:MM:SS[.ffffff]Z"
  * with the fraction's trailing zeros dropped (and no fraction when it is
- * zero), so text order is time order and equal instants compare equal.
+ * zero), so equal instants compare equal.  Text order is time order except
+ * within one second: "...:00Z" sorts after "...:00.5Z" ('Z' > '.'), so
+ * compare instants with timestamp_epoch() (or SQLite's julianday()).
  */
 
 /* 1 if s[0..n) is a valid DATE, else 0. */

@@ -115,3 +115,12 @@ int xmkstemp(const char *prefix, char **path)
 		    strerror(errno));
 	return fd;
 }
+
+int errorf(char *buf, size_t n, int code, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, n, fmt, ap);
+	va_end(ap);
+	return code;
+}

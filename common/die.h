@@ -55,6 +55,14 @@ char *xstrndup(const char *s, size_t n);
  */
 int xmkstemp(const char *prefix, char **path);
 
+/*
+ * For functions that report an error to their caller rather than die:
+ * format the message into buf (n bytes) and return code, so that
+ * "return errorf(err, errsz, 65, ...)" fills and returns in one.
+ */
+int errorf(char *buf, size_t n, int code, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
 /* Formatted string in new memory (caller frees). */
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

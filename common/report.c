@@ -36,3 +36,9 @@ int step_report(const char *program, long long rows_in, long long rows_out,
 	free(line);
 	return rc;
 }
+
+const char *flow_run_id(void)
+{
+	const char *s = getenv("AELP2_RUN_ID");
+	return s && *s ? s : NULL;
+}

@@ -16,6 +16,10 @@
 
 #define STEP_REPORT_ENV "AELP2_STEP_REPORT"
 
+/* The flow's run id: $AELP2_RUN_ID when set and not empty, else NULL (not
+ * inside a flow).  Rows a program writes in a flow carry it. */
+const char *flow_run_id(void);
+
 /*
  * Append the line.  details_json is NULL or one JSON value (the caller
  * vouches for it).  rows_in/rows_out < 0 are written as null.  Returns 0,

@@ -112,12 +112,6 @@ char *review_format_age(double seconds, char *out)
 	return out;
 }
 
-/* A table the warehouse does not have yet holds no proposal. */
-static int missing_table(const struct wh_err *e)
-{
-	return strstr(e->msg, "no such table") != NULL;
-}
-
 static int fail(struct review_outcome *o, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
@@ -147,7 +141,7 @@ static int last_decision(struct wh *w, const struct review_table *rt, const char
 	free(sql);
 	buf[0] = '\0';
 	if (!q)
-		return missing_table(err) ? 0 : -1;
+		return err->missing == WH_NO_TABLE ? 0 : -1;
 	rc = wh_query_next(q, &v, err);
 	if (rc == 1) {
 		char *dec = value_str(&v[0]), *who = value_str(&v[1]), *at = value_str(&v[2]);
@@ -177,7 +171,7 @@ static int decide(struct wh *w, const struct review_decision *d, struct review_o
 			continue;
 		prop = rowfill_new(w->set, tables[k].proposals);
 		rc = rowfill_fetch(&prop, w, tables[k].idcol, d->id, &err);
-		if (rc < 0 && missing_table(&err))
+		if (rc < 0 && err.missing == WH_NO_TABLE)
 			rc = 0;
 		if (rc < 0) {
 			rowfill_free(&prop);
@@ -369,7 +363,7 @@ static int list_table(struct wh *w, const struct review_table *rt, const char *s
 	q = wh_query_open(w, sql, &p, status ? 1 : 0, err);
 	free(sql);
 	if (!q)
-		return missing_table(err) ? 0 : -1;
+		return err->missing == WH_NO_TABLE ? 0 : -1;
 	timestamp_now(now, &tnow);
 	while ((rc = wh_query_next(q, &v, err)) == 1) {
 		struct listed it = { 0 };

@@ -13,6 +13,7 @@ int wh_fail(struct wh_err *err, int code, const char *fmt, ...)
 	va_list ap;
 
 	err->code = code;
+	err->missing = WH_PRESENT;
 	va_start(ap, fmt);
 	vsnprintf(err->msg, sizeof err->msg, fmt, ap);
 	va_end(ap);

@@ -29,8 +29,16 @@
 	"  AELP_WAREHOUSE   sqlite | sqlite:PATH | bigquery:PROJECT.DATASET\n" \
 	"  AELP_SCHEMAS     the contract folder (default: schemas/ beside bin/)\n"
 
+/* What is missing, when an error is only that: a reader may take it as "nothing yet". */
+enum wh_missing {
+	WH_PRESENT = 0,        /* the error is something else */
+	WH_NO_WAREHOUSE,       /* WH_OPEN_READ found no warehouse at all */
+	WH_NO_TABLE            /* a query names a table (or view) the warehouse does not have yet */
+};
+
 struct wh_err {
 	int code;
+	enum wh_missing missing;
 	char msg[1024];
 };
 

@@ -685,6 +685,8 @@ static struct wh_query *sq_query_open(struct wh *w, const char *sql, const struc
 
 	if (sqlite3_prepare_v2(s->db, sql, -1, &st, &tail) != SQLITE_OK) {
 		wh_fail(err, AELP_EXIT_DATAERR, "query: %s", sqlite3_errmsg(s->db));
+		if (strncmp(sqlite3_errmsg(s->db), "no such table", 13) == 0)
+			err->missing = WH_NO_TABLE;
 		return NULL;
 	}
 	if (!st) {
@@ -820,6 +822,7 @@ struct wh *wh_sqlite_open(const char *path, const struct schema_set *set,
 	if (mode == WH_OPEN_READ && access(path, F_OK) != 0) {
 		wh_fail(err, AELP_EXIT_USAGE, "no warehouse at '%s' (run bq-ensure first, or set "
 			"AELP_HOME / AELP_WAREHOUSE)", path);
+		err->missing = WH_NO_WAREHOUSE;
 		return NULL;
 	}
 	s = xcalloc(1, sizeof *s);

@@ -135,10 +135,10 @@ static int read_approval(struct wh *w, const char *change_id, char **approval_id
 }
 
 /*
- * The campaign's latest budget: its newest snapshot (snapshot_date, then
- * captured_at), unless a change was applied or shadow-applied after that
- * snapshot was captured: then the newest such change's proposed budget.
- * *latest is -1 when there is no snapshot.
+ * The campaign's latest budget, as the view canary_budgets_latest defines it
+ * (the newest snapshot, or a change applied or shadow-applied after it was
+ * captured); inside the load's transaction the view sees this run's own
+ * applies.  *latest is -1 when the campaign has no snapshot.
  */
 static int latest_budget(struct wh *w, const char *campaign_id, long long *latest,
 			 struct wh_err *err)
@@ -146,54 +146,17 @@ static int latest_budget(struct wh *w, const char *campaign_id, long long *lates
 	struct wh_param p = { "c", T_STRING, campaign_id };
 	struct wh_query *q;
 	const struct value *v;
-	char *date = NULL, *best_id = NULL;
-	double captured = NAN, best = NAN;
 	int got;
 
 	*latest = -1;
-	q = wh_query_open(w, "SELECT daily_budget_micros, snapshot_date, captured_at "
-			  "FROM canary_budgets_snapshot WHERE campaign_id = @c", &p, 1, err);
+	q = wh_query_open(w, "SELECT daily_budget_micros FROM canary_budgets_latest "
+			  "WHERE campaign_id = @c", &p, 1, err);
 	if (!q)
 		return -1;
-	while ((got = wh_query_next(q, &v, err)) == 1) {
-		char *d = value_str(&v[1]);
-		double e = epoch_of(&v[2]);
-		int c = date ? strcmp(d, date) : 1;
-		if (v[0].kind == V_INT && (c > 0 || (c == 0 && later(e, "", captured, "")))) {
-			free(date);
-			date = d;
-			captured = e;
-			*latest = v[0].i;
-		} else {
-			free(d);
-		}
-	}
+	got = wh_query_next(q, &v, err);
+	if (got == 1 && v[0].kind == V_INT)
+		*latest = v[0].i;
 	wh_query_close(q);
-	free(date);
-	if (got < 0 || *latest < 0)
-		return got < 0 ? -1 : 0;
-
-	q = wh_query_open(w, "SELECT proposed_daily_budget, applied_at, change_id FROM canary_changes "
-			  "WHERE campaign_id = @c AND status IN ('applied', 'shadow_applied') "
-			  "AND applied_at IS NOT NULL", &p, 1, err);
-	if (!q)
-		return -1;
-	while ((got = wh_query_next(q, &v, err)) == 1) {
-		double e = epoch_of(&v[1]);
-		char *id = value_str(&v[2]);
-		long long m;
-		if (e > captured && later(e, id, best, best_id ? best_id : "") &&
-		    guard_micros(value_num(&v[0]), &m) == 0) {
-			free(best_id);
-			best_id = id;
-			best = e;
-			*latest = m;
-		} else {
-			free(id);
-		}
-	}
-	wh_query_close(q);
-	free(best_id);
 	return got < 0 ? -1 : 0;
 }
 

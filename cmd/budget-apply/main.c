@@ -166,7 +166,7 @@ int main(int argc, char **argv)
 	out_init();
 	o.live = a.live;
 	o.actor = a.actor;
-	o.run_id = getenv("AELP2_RUN_ID");
+	o.run_id = flow_run_id();
 	o.flag = getenv(GUARD_FLAG);
 	if (guard_micros(a.floor, &o.floor_micros) != 0)
 		usage_error(&spec, "--min-daily-budget: not an amount");

@@ -1,6 +1,5 @@
 /* budget-propose's warehouse reads (inputs.h). */
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,23 +9,6 @@
 #include "die.h"
 #include "inputs.h"
 #include "timefmt.h"
-
-static int fail(char *err, size_t errsz, int code, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static int fail(char *err, size_t errsz, int code, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errsz, fmt, ap);
-	va_end(ap);
-	return code;
-}
-
-static int missing_table(const struct wh_err *e)
-{
-	return strstr(e->msg, "no such table") != NULL;
-}
 
 /*
  * Run a query; for each row call fn.  A table that does not exist yet
@@ -44,15 +26,15 @@ static int each_row(struct wh *w, const char *what, const char *sql, const struc
 	int got;
 
 	if (!q) {
-		if (absent_ok && missing_table(&we))
+		if (absent_ok && we.missing == WH_NO_TABLE)
 			return 0;
-		return fail(err, errsz, we.code, "reading %s: %s", what, we.msg);
+		return errorf(err, errsz, we.code, "reading %s: %s", what, we.msg);
 	}
 	while ((got = wh_query_next(q, &v, &we)) == 1)
 		fn(v, ctx);
 	wh_query_close(q);
 	if (got < 0)
-		return fail(err, errsz, we.code, "reading %s: %s", what, we.msg);
+		return errorf(err, errsz, we.code, "reading %s: %s", what, we.msg);
 	return 0;
 }
 
@@ -252,11 +234,11 @@ static int read_mmm(struct wh *w, const struct bp_read_opts *o, struct bp_input 
 		goto out;
 	if (!r.found) {
 		if (o->mmm_run_id)
-			rc = fail(err, errsz, 1, "no mmm_runs row with run_id '%s' (--mmm-run-id)", o->mmm_run_id);
+			rc = errorf(err, errsz, 1, "no mmm_runs row with run_id '%s' (--mmm-run-id)", o->mmm_run_id);
 		goto out;
 	}
 	if (strcmp(r.status, "ok") != 0) {
-		rc = fail(err, errsz, 1, "media-mix run '%s' has status %s, not ok (--mmm-run-id)", r.id,
+		rc = errorf(err, errsz, 1, "media-mix run '%s' has status %s, not ok (--mmm-run-id)", r.id,
 			  r.status);
 		goto out;
 	}
@@ -334,7 +316,7 @@ int bp_read(struct wh *w, const struct bp_read_opts *o, struct bp_input *in, cha
 		if (rc)
 			return rc;
 		if (!end)
-			return fail(err, errsz, 1, "no rows in ads_campaign_performance (%s): nothing to "
+			return errorf(err, errsz, 1, "no rows in ads_campaign_performance (%s): nothing to "
 				    "propose from", wh_describe(w));
 	}
 	snprintf(in->end, sizeof in->end, "%s", end);
@@ -397,18 +379,25 @@ out:
 	return rc;
 }
 
+static int camp_id_cmp(const void *key, const void *elem)
+{
+	return strcmp(key, ((const struct bp_camp *)elem)->campaign_id);
+}
+
 int bp_mark_decided(struct wh *w, const char *run_id, struct bp_input *in, char *err, size_t errsz)
 {
 	struct decided dec = { 0 };
 	struct wh_param pr = { "r", T_STRING, run_id };
-	size_t i, j;
+	size_t j;
 	int rc = each_row(w, "canary_changes", "SELECT campaign_id FROM canary_changes "
 			  "WHERE run_id = @r AND status <> 'proposed'", &pr, 1, 1, got_decided, &dec,
 			  err, errsz);
 	for (j = 0; j < dec.n; j++) {
-		for (i = 0; i < in->n; i++)
-			if (strcmp(in->camps[i].campaign_id, dec.ids[j]) == 0)
-				in->camps[i].decided = 1;
+		/* the campaigns are in campaign_id order (the merge with the budgets needs it) */
+		struct bp_camp *c = in->n ? bsearch(dec.ids[j], in->camps, in->n, sizeof *in->camps,
+						    camp_id_cmp) : NULL;
+		if (c)
+			c->decided = 1;
 		free(dec.ids[j]);
 	}
 	free(dec.ids);

@@ -251,12 +251,12 @@ int main(int argc, char **argv)
 	set = schema_load(NULL);
 	w = wh_open_env(set, WH_OPEN_READ, &we);
 	if (!w)
-		die(strncmp(we.msg, "no warehouse", 12) == 0 ? AELP_EXIT_GATE : we.code,
+		die(we.missing == WH_NO_WAREHOUSE ? AELP_EXIT_GATE : we.code,
 		    "%s: nothing to propose from", we.msg);
 	if (a.run_id)
 		run_id = xstrdup(a.run_id);
-	else if (getenv("AELP2_RUN_ID") && *getenv("AELP2_RUN_ID"))
-		run_id = xstrdup(getenv("AELP2_RUN_ID"));
+	else if (flow_run_id())
+		run_id = xstrdup(flow_run_id());
 	else
 		run_id = NULL;   /* named after the window's end, once known */
 

@@ -12,6 +12,7 @@
 
 #include "die.h"
 #include "ndjson.h"
+#include "report.h"
 #include "row.h"
 #include "run.h"
 #include "timefmt.h"
@@ -106,8 +107,8 @@ int gx_run_all(const struct gx_args *a)
 	timestamp_now(stamp, NULL);
 	if (a->runid)
 		runid = xstrdup(a->runid);
-	else if (getenv("AELP2_RUN_ID") && *getenv("AELP2_RUN_ID"))
-		runid = xstrdup(getenv("AELP2_RUN_ID"));
+	else if (flow_run_id())
+		runid = xstrdup(flow_run_id());
 	else {
 		char b[TS_CANON_MAX];   /* 20261130T071501Z: the stamp's digits and the T, to the second */
 		size_t k, m = 0;

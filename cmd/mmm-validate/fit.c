@@ -1,6 +1,5 @@
 /* Reading the Bayesian fit: mmm-fit's NDJSON output, or the warehouse. */
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,17 +11,6 @@
 #include "ndjson.h"
 #include "schema.h"
 #include "warehouse.h"
-
-static int fail(char *err, size_t n, int code, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-static int fail(char *err, size_t n, int code, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, n, fmt, ap);
-	va_end(ap);
-	return code;
-}
 
 static void add_channel(struct bayes_fit *f, const char *name, double rm, double r5,
 			double r95, double cm)
@@ -107,7 +95,7 @@ int fit_read_file(const char *path, const char *want_id, struct bayes_fit *f,
 		json_t *o = json_loadb(ln.text, ln.len, JSON_REJECT_DUPLICATES, &je);
 		const char *tab;
 		if (!o || !json_is_object(o)) {
-			rc = fail(err, errsz, 65, "%s:%lu: %s", nd_name(r), ln.lineno,
+			rc = errorf(err, errsz, 65, "%s:%lu: %s", nd_name(r), ln.lineno,
 				  o ? "not a JSON object" : je.text);
 			json_decref(o);
 			goto out;
@@ -116,7 +104,7 @@ int fit_read_file(const char *path, const char *want_id, struct bayes_fit *f,
 		if (tab && strcmp(tab, "mmm_runs") == 0) {
 			const char *id = str(o, "run_id"), *st = str(o, "status"), *ca = str(o, "created_at");
 			if (!id || !st) {
-				rc = fail(err, errsz, 65, "%s:%lu: an mmm_runs row needs run_id and status "
+				rc = errorf(err, errsz, 65, "%s:%lu: an mmm_runs row needs run_id and status "
 					  "(strings)", nd_name(r), ln.lineno);
 				json_decref(o);
 				goto out;
@@ -129,7 +117,7 @@ int fit_read_file(const char *path, const char *want_id, struct bayes_fit *f,
 			nruns++;
 		} else if (tab && strcmp(tab, "mmm_allocations") == 0) {
 			if (!str(o, "run_id") || !str(o, "channel")) {
-				rc = fail(err, errsz, 65, "%s:%lu: an mmm_allocations row needs run_id and "
+				rc = errorf(err, errsz, 65, "%s:%lu: an mmm_allocations row needs run_id and "
 					  "channel (strings)", nd_name(r), ln.lineno);
 				json_decref(o);
 				goto out;
@@ -151,19 +139,19 @@ int fit_read_file(const char *path, const char *want_id, struct bayes_fit *f,
 	}
 	if (pick < 0) {
 		if (want_id)
-			rc = fail(err, errsz, 1, "%s: no mmm_runs row with run_id '%s': nothing to "
+			rc = errorf(err, errsz, 1, "%s: no mmm_runs row with run_id '%s': nothing to "
 				  "compare with", nd_name(r), want_id);
 		else if (nruns)
-			rc = fail(err, errsz, 1, "%s: no fit with status ok (the last, '%s', is %s): "
+			rc = errorf(err, errsz, 1, "%s: no fit with status ok (the last, '%s', is %s): "
 				  "nothing to compare with", nd_name(r), runs[nruns - 1].id,
 				  runs[nruns - 1].status);
 		else
-			rc = fail(err, errsz, 1, "%s: no mmm_runs row: nothing to compare with",
+			rc = errorf(err, errsz, 1, "%s: no mmm_runs row: nothing to compare with",
 				  nd_name(r));
 		goto out;
 	}
 	if (strcmp(runs[pick].status, "ok") != 0) {
-		rc = fail(err, errsz, 1, "fit '%s' has status %s, not ok: nothing to compare with",
+		rc = errorf(err, errsz, 1, "fit '%s' has status %s, not ok: nothing to compare with",
 			  runs[pick].id, runs[pick].status);
 		goto out;
 	}
@@ -176,7 +164,7 @@ int fit_read_file(const char *path, const char *want_id, struct bayes_fit *f,
 				    num(allocs[i], "roi_p05"), num(allocs[i], "roi_p95"),
 				    num(allocs[i], "contribution_mean"));
 	if (f->n == 0)
-		rc = fail(err, errsz, 1, "fit '%s' has no mmm_allocations rows: nothing to compare with",
+		rc = errorf(err, errsz, 1, "fit '%s' has no mmm_allocations rows: nothing to compare with",
 			  f->run_id);
 out:
 	for (i = 0; i < nruns; i++) {
@@ -200,7 +188,7 @@ out:
 /* A missing table means no fit has been loaded yet. */
 static int wh_code(const struct wh_err *e)
 {
-	return strstr(e->msg, "no such table") ? 1 : e->code;
+	return e->missing == WH_NO_TABLE ? 1 : e->code;
 }
 
 int fit_read_warehouse(const char *want_id, struct bayes_fit *f, char *err, size_t errsz)
@@ -217,7 +205,7 @@ int fit_read_warehouse(const char *want_id, struct bayes_fit *f, char *err, size
 	memset(f, 0, sizeof *f);
 	w = wh_open_env(set, WH_OPEN_READ, &we);
 	if (!w) {
-		rc = fail(err, errsz, strncmp(we.msg, "no warehouse", 12) == 0 ? 1 : we.code,
+		rc = errorf(err, errsz, we.missing == WH_NO_WAREHOUSE ? 1 : we.code,
 			  "no Bayesian fit to compare with: %s", we.msg);
 		schema_free(set);
 		return rc;
@@ -230,18 +218,18 @@ int fit_read_warehouse(const char *want_id, struct bayes_fit *f, char *err, size
 				  "FROM mmm_runs ORDER BY "
 				  "(status = 'ok') DESC, created_at DESC, run_id DESC LIMIT 1", NULL, 0, &we);
 	if (!q) {
-		rc = fail(err, errsz, wh_code(&we), "reading mmm_runs: %s", we.msg);
+		rc = errorf(err, errsz, wh_code(&we), "reading mmm_runs: %s", we.msg);
 		goto out;
 	}
 	got = wh_query_next(q, &v, &we);
 	if (got < 0) {
-		rc = fail(err, errsz, wh_code(&we), "reading mmm_runs: %s", we.msg);
+		rc = errorf(err, errsz, wh_code(&we), "reading mmm_runs: %s", we.msg);
 		goto out;
 	}
 	if (got == 0) {
-		rc = want_id ? fail(err, errsz, 1, "no mmm_runs row with run_id '%s' in %s: nothing "
+		rc = want_id ? errorf(err, errsz, 1, "no mmm_runs row with run_id '%s' in %s: nothing "
 				    "to compare with", want_id, wh_describe(w))
-			     : fail(err, errsz, 1, "no mmm_runs row in %s: nothing to compare with "
+			     : errorf(err, errsz, 1, "no mmm_runs row in %s: nothing to compare with "
 				    "(run mmm-fit first, or give --fit FILE)", wh_describe(w));
 		goto out;
 	}
@@ -260,9 +248,9 @@ int fit_read_warehouse(const char *want_id, struct bayes_fit *f, char *err, size
 	wh_query_close(q);
 	q = NULL;
 	if (strcmp(status, "ok") != 0) {
-		rc = want_id ? fail(err, errsz, 1, "fit '%s' has status %s, not ok: nothing to "
+		rc = want_id ? errorf(err, errsz, 1, "fit '%s' has status %s, not ok: nothing to "
 				    "compare with", id, status)
-			     : fail(err, errsz, 1, "no fit with status ok (the latest, '%s', is %s): "
+			     : errorf(err, errsz, 1, "no fit with status ok (the latest, '%s', is %s): "
 				    "nothing to compare with", id, status);
 		goto out;
 	}
@@ -271,7 +259,7 @@ int fit_read_warehouse(const char *want_id, struct bayes_fit *f, char *err, size
 	q = wh_query_open(w, "SELECT channel, roi_mean, roi_p05, roi_p95, contribution_mean "
 			  "FROM mmm_allocations WHERE run_id = @id ORDER BY channel", &p, 1, &we);
 	if (!q) {
-		rc = fail(err, errsz, wh_code(&we), "reading mmm_allocations: %s", we.msg);
+		rc = errorf(err, errsz, wh_code(&we), "reading mmm_allocations: %s", we.msg);
 		goto out;
 	}
 	while ((got = wh_query_next(q, &v, &we)) == 1) {
@@ -280,9 +268,9 @@ int fit_read_warehouse(const char *want_id, struct bayes_fit *f, char *err, size
 		free(ch);
 	}
 	if (got < 0)
-		rc = fail(err, errsz, wh_code(&we), "reading mmm_allocations: %s", we.msg);
+		rc = errorf(err, errsz, wh_code(&we), "reading mmm_allocations: %s", we.msg);
 	else if (f->n == 0)
-		rc = fail(err, errsz, 1, "fit '%s' has no mmm_allocations rows: nothing to compare with",
+		rc = errorf(err, errsz, 1, "fit '%s' has no mmm_allocations rows: nothing to compare with",
 			  f->run_id);
 out:
 	if (q)

@@ -430,8 +430,8 @@ int main(int argc, char **argv)
 	fmt_day(monday(wday), week);
 	if (a.run_id)
 		run_id = xstrdup(a.run_id);
-	else if (getenv("AELP2_RUN_ID") && *getenv("AELP2_RUN_ID"))
-		run_id = xstrdup(getenv("AELP2_RUN_ID"));
+	else if (flow_run_id())
+		run_id = xstrdup(flow_run_id());
 	else
 		run_id = xasprintf("mmm-validate-%s", week);
 	timestamp_now(now, NULL);

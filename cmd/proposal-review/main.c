@@ -135,7 +135,7 @@ static int list(const struct args *a, const struct schema_set *set)
 	long n;
 
 	if (!w) {
-		if (strncmp(err.msg, "no warehouse at", 15) == 0) {
+		if (err.missing == WH_NO_WAREHOUSE) {
 			step_report("proposal-review", 0, 0, NULL);
 			return 0;            /* nothing proposed yet */
 		}
@@ -158,7 +158,7 @@ static int decide(const struct args *a, const struct schema_set *set, const char
 	struct review_outcome o;
 	struct wh_err err = { 0 };
 	struct wh *w;
-	const char *run_id = getenv("AELP2_RUN_ID");
+	const char *run_id = flow_run_id();
 
 	d.kind = a->kind;
 	d.id = id;
@@ -171,7 +171,7 @@ static int decide(const struct args *a, const struct schema_set *set, const char
 
 	/* No warehouse yet: no proposal either; do not create one to say so. */
 	w = wh_open_env(set, WH_OPEN_READ, &err);
-	if (!w && strncmp(err.msg, "no warehouse at", 15) == 0)
+	if (!w && err.missing == WH_NO_WAREHOUSE)
 		die(AELP_EXIT_DATAERR, "no %s proposal has id '%s': %s",
 		    a->kind == REVIEW_ANY ? "budget or bandit" : review_kind_name(a->kind), id, err.msg);
 	if (!w)

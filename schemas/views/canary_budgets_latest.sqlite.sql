@@ -3,12 +3,12 @@ WITH snap AS (
   SELECT
     campaign_id, customer_id, campaign_name, platform, channel, campaign_status, budget_id,
     daily_budget_micros, snapshot_date, captured_at,
-    ROW_NUMBER() OVER (PARTITION BY campaign_id ORDER BY snapshot_date DESC, captured_at DESC) AS rn
+    ROW_NUMBER() OVER (PARTITION BY campaign_id ORDER BY snapshot_date DESC, julianday(captured_at) DESC) AS rn
   FROM canary_budgets_snapshot
 ), chg AS (
   SELECT
     campaign_id, change_id, proposed_daily_budget, applied_at,
-    ROW_NUMBER() OVER (PARTITION BY campaign_id ORDER BY applied_at DESC, change_id DESC) AS rn
+    ROW_NUMBER() OVER (PARTITION BY campaign_id ORDER BY julianday(applied_at) DESC, change_id DESC) AS rn
   FROM canary_changes
   WHERE status IN ('applied', 'shadow_applied') AND applied_at IS NOT NULL
 )

@@ -196,3 +196,4 @@ propose() {
   [[ "$output" == *"Historical daily cap"* ]]
   [[ "$output" == *"gamma_poisson"* ]]
 }
+

@@ -163,6 +163,7 @@ int main(void)
 	setenv("AELP_HOME", path, 1);
 	CHECK(wh_open_env(set, WH_OPEN_READ, &err) == NULL);
 	CHECK_HAS(err.msg, "no warehouse at");
+	CHECK_INT(err.missing, WH_NO_WAREHOUSE);
 	unsetenv("BIGQUERY_TRAINING_DATASET");
 
 	/* Ensure twice: the second run changes nothing. */
@@ -173,6 +174,11 @@ int main(void)
 	CHECK_INT(changed, 3);
 	CHECK_INT(ensure_all(w, &changed), 0);
 	CHECK_INT(changed, 0);
+	/* a table the warehouse does not have is said so, apart from other errors */
+	CHECK(wh_query_open(w, "SELECT * FROM no_such_thing", NULL, 0, &err) == NULL);
+	CHECK_INT(err.missing, WH_NO_TABLE);
+	CHECK(wh_query_open(w, "SELEKT 1", NULL, 0, &err) == NULL);
+	CHECK_INT(err.missing, WH_PRESENT);
 
 	/* Load, then read back with types. */
 	CHECK_INT(load(w, WH_APPEND, ev, rows1, counts), 0);

@@ -28,6 +28,9 @@ static int each_row(struct wh *w, const char *what, const char *sql, const struc
 	if (!q) {
 		if (absent_ok && we.missing == WH_NO_TABLE)
 			return 0;
+		if (we.missing == WH_NO_TABLE)
+			return errorf(err, errsz, AELP_EXIT_USAGE, "reading %s: %s (run bq-ensure: the "
+				    "contract has it)", what, we.msg);
 		return errorf(err, errsz, we.code, "reading %s: %s", what, we.msg);
 	}
 	while ((got = wh_query_next(q, &v, &we)) == 1)
@@ -349,7 +352,7 @@ int bp_read(struct wh *w, const struct bp_read_opts *o, struct bp_input *in, cha
 	m.days = o->days;
 	rc = each_row(w, "canary_budgets_latest", "SELECT campaign_id, customer_id, campaign_name, "
 		      "platform, channel, campaign_status, budget_id, daily_budget_micros "
-		      "FROM canary_budgets_latest ORDER BY campaign_id", NULL, 0, 1, got_budget, &m,
+		      "FROM canary_budgets_latest ORDER BY campaign_id", NULL, 0, 0, got_budget, &m,
 		      err, errsz);
 	if (rc)
 		goto out;

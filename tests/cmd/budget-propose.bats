@@ -197,3 +197,11 @@ propose() {
   [[ "$output" == *"gamma_poisson"* ]]
 }
 
+@test "a warehouse without the view canary_budgets_latest is told to run bq-ensure, nothing written" {
+  portfolio "c1:meta:100:100:0.2"
+  sqlite3 "$WH" "DROP VIEW canary_budgets_latest"
+  AELP2_CAC_CAP=30 propose
+  [ "$status" -eq 2 ]
+  [ -z "$output" ]
+  [[ "$stderr" == *"reading canary_budgets_latest"*"run bq-ensure"* ]]
+}

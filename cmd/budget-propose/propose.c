@@ -112,7 +112,13 @@ void bp_decide(const struct bp_campaign *c, const struct bp_channel *ch, const s
 	memset(p, 0, sizeof *p);
 	p->uncertainty = NAN;
 	p->hist_cap = c->max_daily_spend * o->hist_mult;
-	p->cac = bp_history_band(c->spend, c->conv, o);
+	/* the campaign's own band, unless the media-mix run gives the channel's */
+	if (ch && isfinite(ch->cac_mean) && isfinite(ch->cac_low) && c->spend > 0 && B > 0) {
+		f = bp_share_factor(c, ch, o->prior_conv);
+		p->cac = scaled(ch->cac_mean, ch->cac_low, ch->cac_high, f);
+	} else {
+		p->cac = bp_history_band(c->spend, c->conv, o);
+	}
 	p->mcac = p->cac;
 	if (!(c->spend > 0) || !(B > 0)) {
 		p->proposed = B;
@@ -122,8 +128,6 @@ void bp_decide(const struct bp_campaign *c, const struct bp_channel *ch, const s
 	}
 	if (ch) {
 		f = bp_share_factor(c, ch, o->prior_conv);
-		if (isfinite(ch->cac_mean) && isfinite(ch->cac_low))
-			p->cac = scaled(ch->cac_mean, ch->cac_low, ch->cac_high, f);
 		if (isfinite(ch->mcac_mean))
 			p->mcac = scaled(ch->mcac_mean, ch->mcac_low, ch->mcac_high, f);
 		else

@@ -305,33 +305,6 @@ static int listed_cmp(const void *a, const void *b)
 	return strcmp(x->id, y->id);
 }
 
-/* One value as JSON, by its column's contract type. */
-static void put_value(FILE *f, const struct value *v, enum col_type type)
-{
-	switch (v->kind) {
-	case V_NULL:
-		fputs("null", f);
-		break;
-	case V_INT:
-		if (type == T_BOOL)
-			fputs(v->i ? "true" : "false", f);
-		else if (type == T_FLOAT64)
-			jw_real(f, (double)v->i);
-		else
-			jw_int(f, v->i);
-		break;
-	case V_REAL:
-		jw_real(f, v->d);
-		break;
-	case V_TEXT:
-		if (type == T_JSON)
-			jw_raw(f, v->s, v->n);
-		else
-			jw_str(f, v->s, v->n);
-		break;
-	}
-}
-
 /* Append the proposals of one table to *items; -1 with err on failure. */
 static int list_table(struct wh *w, const struct review_table *rt, const char *status,
 		      double max_age, struct listed **items, size_t *n, size_t *cap,
@@ -388,11 +361,11 @@ static int list_table(struct wh *w, const struct review_table *rt, const char *s
 		fprintf(m, ",\"expired\":%s", strcmp(st, "proposed") == 0 && isfinite(it.created) &&
 			tnow - it.created > max_age ? "true" : "false");
 		fputs(",\"campaign_id\":", m);
-		put_value(m, &v[3], T_STRING);
+		jw_value(m, &v[3], T_STRING);
 		for (c = rt->listcols, i = 4; *c; c++, i++) {
 			fputc(',', m);
 			jw_key(m, *c);
-			put_value(m, &v[i], t->cols[schema_column(t, *c)].type);
+			jw_value(m, &v[i], (int)t->cols[schema_column(t, *c)].type);
 		}
 		fputs("}\n", m);
 		if (fclose(m) != 0)

@@ -818,3 +818,30 @@ int value_is(const struct value *v, const char *s)
 {
 	return v->kind == V_TEXT && v->n == strlen(s) && memcmp(v->s, s, v->n) == 0;
 }
+
+int jw_value(FILE *f, const struct value *v, int type)
+{
+	switch (v->kind) {
+	case V_NULL:
+		fputs_unlocked("null", f);
+		break;
+	case V_INT:
+		if (type == T_BOOL)
+			fputs_unlocked(v->i ? "true" : "false", f);
+		else if (type == T_FLOAT64)
+			jw_real(f, (double)v->i);
+		else
+			jw_int(f, v->i);
+		break;
+	case V_REAL:
+		jw_real(f, v->d);
+		break;
+	case V_TEXT:
+		if (type == T_JSON && json_text_valid(v->s, v->n))
+			jw_raw(f, v->s, v->n);
+		else
+			return jw_str(f, v->s, v->n);
+		break;
+	}
+	return 0;
+}

@@ -2,6 +2,7 @@
 #define AELP_ROW_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "schema.h"
 
@@ -58,6 +59,14 @@ int row_parse(struct row_parser *p, const char *text, size_t len,
 double value_num(const struct value *v);
 /* A value's text as a new string ("" for a non-text value); free it. */
 char *value_str(const struct value *v);
+/*
+ * Write a stored value as JSON by its column's contract type (type < 0: by
+ * the value alone): BOOL as true/false, FLOAT64 always a float, JSON text as
+ * itself when it is one JSON value (else as a string).  Returns 0, or -1
+ * when the text is not UTF-8 (then written with U+FFFD; the caller decides).
+ */
+int jw_value(FILE *f, const struct value *v, int type);
+
 /* 1 when the value is text equal to s. */
 int value_is(const struct value *v, const char *s);
 

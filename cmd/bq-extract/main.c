@@ -112,29 +112,9 @@ static void write_row(struct wh_query *q, char **keys, const struct value *v, un
 		if (i)
 			putc_unlocked(',', stdout);
 		fputs_unlocked(keys[i], stdout);
-		switch (v[i].kind) {
-		case V_NULL:
-			fputs_unlocked("null", stdout);
-			break;
-		case V_INT:
-			if (type == T_BOOL)
-				fputs_unlocked(v[i].i ? "true" : "false", stdout);
-			else if (type == T_FLOAT64)
-				jw_real(stdout, (double)v[i].i);
-			else
-				jw_int(stdout, v[i].i);
-			break;
-		case V_REAL:
-			jw_real(stdout, v[i].d);
-			break;
-		case V_TEXT:
-			if (type == T_JSON && json_text_valid(v[i].s, v[i].n))
-				jw_raw(stdout, v[i].s, v[i].n);
-			else if (jw_str(stdout, v[i].s, v[i].n) != 0)
-				die(AELP_EXIT_DATAERR, "row %lu: column '%s' holds text that is not UTF-8 "
-				    "(cast it, e.g. hex(...))", rowno, wh_query_name(q, i));
-			break;
-		}
+		if (jw_value(stdout, &v[i], type) != 0)
+			die(AELP_EXIT_DATAERR, "row %lu: column '%s' holds text that is not UTF-8 "
+			    "(cast it, e.g. hex(...))", rowno, wh_query_name(q, i));
 	}
 	fputs_unlocked("}\n", stdout);
 }

@@ -280,5 +280,27 @@ int main(void)
 			      "\"key\":[\"a\"],\"partition\":\"a\"}", msg, sizeof msg), 65);
 	CHECK_HAS(msg, "partition column 'a' must be DATE or TIMESTAMP");
 	fx_remove();
+	/* jw_value: a stored value as JSON by its column type */
+	{
+		char *buf = NULL;
+		size_t len = 0;
+		FILE *m = open_memstream(&buf, &len);
+		struct value vs[] = {
+			{ V_NULL, 0, 0, NULL, 0 }, { V_INT, 1, 0, NULL, 0 }, { V_INT, 3, 0, NULL, 0 },
+			{ V_INT, 7, 0, NULL, 0 }, { V_REAL, 0, 2.5, NULL, 0 }, { V_TEXT, 0, 0, "{\"a\":1}", 7 },
+			{ V_TEXT, 0, 0, "{\"a\":", 5 }, { V_TEXT, 0, 0, "x\"y", 3 }
+		};
+		int types[] = { T_STRING, T_BOOL, T_FLOAT64, T_INT64, T_FLOAT64, T_JSON, T_JSON, T_STRING };
+		size_t k;
+		for (k = 0; k < sizeof vs / sizeof *vs; k++) {
+			CHECK_INT(jw_value(m, &vs[k], types[k]), 0);
+			fputc(' ', m);
+		}
+		CHECK_INT(jw_value(m, &(struct value){ V_TEXT, 0, 0, "\xff", 1 }, T_STRING), -1);
+		fclose(m);
+		CHECK_STR(buf, "null true 3.0 7 2.5 {\"a\":1} \"{\\\"a\\\":\" \"x\\\"y\" \"\xef\xbf\xbd\"");
+		free(buf);
+	}
+
 	return h_done("row");
 }

@@ -3,9 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <gsl/gsl_cdf.h>
-#include <gsl/gsl_randist.h>
 
+#include "cacband.h"
 #include "propose.h"
 
 #define CENT 10000LL   /* micros: proposals move in whole cents */
@@ -27,48 +26,15 @@ const char *bp_direction_name(enum bp_direction d)
 	return d == BP_UP ? "up" : d == BP_DOWN ? "down" : "hold";
 }
 
-/*
- * The p-quantile of Gamma(a, 1): Newton's method on u = log x over the CDF,
- * started from Wilson and Hilferty's approximation and kept inside a
- * bracket that bisection narrows whenever a step would leave it (GSL's own
- * inverse can fail to converge for small shapes and tails).
- */
-static double gamma_quantile(double p, double a)
-{
-	double lo = -745, hi = log(a + 50) + 3, u, c = 1 / (9 * a);
-	double z = gsl_cdf_ugaussian_Pinv(p), w = 1 - c + z * sqrt(c);
-	int i;
-
-	u = w > 0.05 ? log(a) + 3 * log(w) : log(p * a * exp(lgamma(a))) / a;  /* small-x tail: P ~ x^a / (a Gamma(a)) */
-	if (!(u > lo && u < hi))
-		u = (lo + hi) / 2;
-	for (i = 0; i < 200; i++) {
-		double x = exp(u), f = gsl_cdf_gamma_P(x, a, 1) - p, d = gsl_ran_gamma_pdf(x, a, 1) * x, next;
-		if (f < 0)
-			lo = u;
-		else
-			hi = u;
-		next = d > 0 ? u - f / d : (lo + hi) / 2;
-		if (!(next > lo && next < hi))
-			next = (lo + hi) / 2;
-		if (fabs(next - u) < 1e-13 || hi - lo < 1e-13)
-			return exp(next);
-		u = next;
-	}
-	return exp(u);
-}
-
 struct bp_band bp_history_band(double spend, double conv, const struct bp_options *o)
 {
-	double a = o->prior_conv + conv;
-	double b = (isfinite(o->portfolio_cac) ? o->prior_conv * o->portfolio_cac : 0) + spend;
-	double tail = (1 - BP_BAND) / 2;
+	struct cac_band c = cac_band(spend, conv, o->prior_conv, o->portfolio_cac, BP_BAND);
 	struct bp_band r;
 
 	r.source = "gamma_poisson";
-	r.mean = a > 1 ? b / (a - 1) : INFINITY;
-	r.low = b / gamma_quantile(1 - tail, a);
-	r.high = b / gamma_quantile(tail, a);
+	r.mean = c.mean;
+	r.low = c.low;
+	r.high = c.high;
 	return r;
 }
 

@@ -9,7 +9,8 @@
 #   AELP_HOME        where the warehouse lives (default ./var)
 #   AELP_BIN         the programs (default ./bin)
 #   AELP2_MMM_ARGS   mmm-fit options for the weekly flow (see pipelines/weekly.sh)
-#   AELP2_CAC_CAP    the CAC cap of the budget proposals (default 60 here; empty: none)
+#   AELP2_CAC_CAP    the CAC cap of the budget proposals and of the creatives
+#                    (default 60 here; empty: none)
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -32,6 +33,16 @@ top="$(bq-extract --param "r=nightly-$day" --query "
 if [ -n "$top" ] && [ "$(bq-extract --param "i=$top" --query "SELECT status FROM canary_changes WHERE change_id = @i" | jq -r .status)" = proposed ]; then
   proposal-review approve "$top" --by demo --note "the demo approves the largest expected gain" --quiet > /dev/null
   budget-apply --quiet > /dev/null
+fi
+# The same person pauses the creative that lost most clearly: of the night's
+# pause_arm proposals, the one with the most trials behind it.  bandit-apply
+# shadow-applies it against the night's decisions.
+pause="$(bq-extract --param "r=nightly-$day" --query "
+  SELECT proposal_id FROM bandit_change_proposals WHERE decision_run_id = @r AND action = 'pause_arm'
+  ORDER BY CAST(json_extract(notes, '$.trials') AS REAL) DESC, proposal_id LIMIT 1" | jq -r '.proposal_id // empty')"
+if [ -n "$pause" ] && [ "$(bq-extract --param "i=$pause" --query "SELECT status FROM bandit_change_proposals WHERE proposal_id = @i" | jq -r .status)" = proposed ]; then
+  proposal-review approve "$pause" --by demo --kind bandit --note "the demo pauses the clearest loser" --quiet > /dev/null
+  bandit-apply --quiet > /dev/null
 fi
 
 echo
@@ -76,6 +87,26 @@ bq-extract --param "r=nightly-$day" --query "
   jq -r '"  \(.campaign_id) \(.channel | . + " " * (14 - length)) \(.current_daily_budget) -> \(.proposed_daily_budget)" +
          " (\(.change_pct * 100 | round / 100)%) \(.direction | . + " " * (5 - length)) \(.status | . + " " * (15 - length))" +
          " CAC from \(.source)\(if .cap_reason then ", " + .cap_reason else "" end)"'
+echo
+echo "Creatives of nightly-$day (bandit-decide: Thompson sampling, exploration budget 10%; share of traffic, P(best)):"
+bq-extract --param "r=nightly-$day" --query "
+  SELECT campaign_id, arm_id, trials, posterior_mean, ci_low, ci_high, p_best, share, leader, cac_capped
+  FROM bandit_decisions WHERE run_id = @r ORDER BY campaign_id, arm_id" |
+  jq -r '"  \(.campaign_id) \(.arm_id | . + " " * (12 - length)) cvr \(.posterior_mean * 10000 | round / 100)%" +
+         " (\(.ci_low * 10000 | round / 100) to \(.ci_high * 10000 | round / 100))  trials \(.trials | tostring | " " * (6 - length) + .)" +
+         "  P(best) \(.p_best * 1000 | round / 1000 | tostring | . + " " * (5 - length))  share \(.share * 1000 | round / 10)%" +
+         "\(if .leader then "  leader" else "" end)\(if .cac_capped then "  CAC-capped" else "" end)"'
+echo
+echo "Creative proposals of nightly-$day (shadow until a person approves):"
+bq-extract --param "r=nightly-$day" --query "
+  SELECT action, status, COUNT(*) AS n FROM bandit_change_proposals WHERE decision_run_id = @r
+  GROUP BY action, status ORDER BY action, status" |
+  jq -r '"  \(.action | . + " " * (16 - length)) \(.status | . + " " * (15 - length)) \(.n)"'
+bq-extract --param "r=nightly-$day" --query "
+  SELECT experiment_id, control_arm, baseline_rate, min_sample_size, json_extract(notes, '$.expected_days') AS days
+  FROM ab_experiments WHERE experiment_id LIKE 'exp-' || @r || ':%' ORDER BY experiment_id" |
+  jq -r '"  experiment \(.experiment_id): control \(.control_arm) at \(.baseline_rate * 10000 | round / 100)%, \(.min_sample_size) trials per arm, about \(.days) days"'
+
 echo
 echo "Safety events (every attempt to apply a change):"
 bq-extract --query "SELECT occurred_at, proposal_id, allowed, shadow, guardrail, reason FROM safety_events ORDER BY occurred_at" |

@@ -11,7 +11,11 @@
 #   AELP2_SIM_ARGS       more sim-generate options, e.g. "--users 20"
 #   AELP2_BUDGET_DAYS    budget-propose's lookback in days (default 14)
 #   AELP2_BUDGET_ARGS    more budget-propose options, e.g. "--top-n 5"
-#   AELP2_CAC_CAP        the CAC cap budget-propose holds campaigns to (unset: none)
+#   AELP2_CAC_CAP        the CAC cap budget-propose holds campaigns to, and
+#                        bandit-decide holds arms to (unset: none)
+#   AELP2_BANDIT_LOOKBACK  bandit-decide's window in days (default 30)
+#   AELP2_BANDIT_ARGS    more bandit-decide options, e.g. "--exploration 0.2"
+#   AELP2_BANDIT_PROPOSE_ARGS  more bandit-propose options, e.g. "--min-trials 500"
 #
 # The run id is nightly-DAY, so re-running a day replaces that run's rows
 # (upserts on every table's key) and adds no duplicates.
@@ -59,7 +63,31 @@ budget_propose() {
 export -f budget_propose
 step budget_propose -- bash -c 'set -euo pipefail; budget_propose'
 
-# 4. More models and decisions run here (each later capability adds its
-#    step: bandit-decide, journey-summarize, ...).
+# 4. Creatives.  bandit-decide turns each campaign's ads over the last
+#    AELP2_BANDIT_LOOKBACK days into Thompson-sampling traffic shares under
+#    the exploration budget and the CAC cap; bandit-propose turns this run's
+#    decisions into proposals (weights, pauses, promotions, experiments),
+#    which wait for a person like the budgets do.
+export BANDIT_DAY="$day" BANDIT_LOOKBACK="${AELP2_BANDIT_LOOKBACK:-30}"
+export BANDIT_ARGS="${AELP2_BANDIT_ARGS:-}" BANDIT_PROPOSE_ARGS="${AELP2_BANDIT_PROPOSE_ARGS:-}"
+bandit_decide() {
+  # shellcheck disable=SC2086
+  bandit-decide --date "$BANDIT_DAY" --lookback "$BANDIT_LOOKBACK" $BANDIT_ARGS | bq-load --upsert
+}
+bandit_propose() {
+  # shellcheck disable=SC2086
+  bandit-propose --decision-run "$AELP2_RUN_ID" $BANDIT_PROPOSE_ARGS | bq-load --upsert
+}
+export -f bandit_decide bandit_propose
+step bandit_decide -- bash -c 'set -euo pipefail; bandit_decide'
+step bandit_propose -- bash -c 'set -euo pipefail; bandit_propose'
+
+# 5. More models and decisions run here (each later capability adds its
+#    step: journey-summarize, ...).
+
+# 6. Actions, last: what a person approved since the last run is shadow-
+#    applied with every guardrail checked again.  A refusal (exit 1 or 77)
+#    leaves its alert and stops the flow here; nothing before it is undone.
 step budget_apply -- budget-apply
+step bandit_apply -- bandit-apply
 echo "nightly: $AELP2_RUN_ID done" >&2

@@ -3,7 +3,7 @@
 # in the same run (machines are noisy; ratios are not).
 #
 #   AELP_BIN=$PWD/bin tests/bench/run.sh             (what `make bench` runs)
-#   BENCH_ONLY=gx make bench                          one of: warehouse gx sim budget mmm
+#   BENCH_ONLY=gx make bench                          one of: warehouse gx sim budget mmm bandit
 #   BENCH_ROWS=20000 BENCH_RUNS=1 make bench          quick smoke run
 #
 # Each benchmark is a script here; its header says what is compared and how.
@@ -13,13 +13,16 @@
 #   budget.sh     budget-propose over 10,000 campaigns against its 1 s target
 #   mmm.sh        mmm-fit's NUTS vs rstan's on the same media-mix model and data: ESS per second
 #                 (needs r-cran-rstan and r-cran-jsonlite for the Stan side; long: see its header)
+#   bandit.sh     bandit-decide --requests vs MABWiser's predict(): decisions per second and
+#                 latency, Thompson sampling at 10, 100, 1000 arms, LinTS at d = 20, 100
+#                 (MABWiser in a virtual environment of its own, build/bench/venv-mabwiser)
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 export BENCH_OUT=${BENCH_OUT:-$root/build/bench/results.ndjson}
 mkdir -p "$(dirname "$BENCH_OUT")"
 : >"$BENCH_OUT"
-for b in ${BENCH_ONLY:-warehouse gx sim budget mmm}; do
-	[[ -x $root/tests/bench/$b.sh ]] || { echo "bench: no benchmark '$b' (warehouse, gx, sim, budget, mmm)" >&2; exit 2; }
+for b in ${BENCH_ONLY:-warehouse gx sim budget mmm bandit}; do
+	[[ -x $root/tests/bench/$b.sh ]] || { echo "bench: no benchmark '$b' (warehouse, gx, sim, budget, mmm, bandit)" >&2; exit 2; }
 	"$root/tests/bench/$b.sh"
 	echo
 done

@@ -23,7 +23,16 @@ DAY=2026-06-01
   echo "$output" | grep -E "^  weekly-2026-05-31 +mmm_validate +ok "
   echo "$output" | grep -E "^  nightly-$DAY +budget_propose +ok "
   echo "$output" | grep -E "^  nightly-$DAY +budget_apply +ok "
-  [ "$(echo "$output" | grep -cE '^  (nightly|weekly)-[0-9-]+ +[a-z_]+ +(ok|failed) ')" -eq 11 ]
+  echo "$output" | grep -E "^  nightly-$DAY +bandit_decide +ok +in +[0-9]+ +out +[1-9][0-9]* "
+  echo "$output" | grep -E "^  nightly-$DAY +bandit_propose +ok "
+  echo "$output" | grep -E "^  nightly-$DAY +bandit_apply +ok "
+  [ "$(echo "$output" | grep -cE '^  (nightly|weekly)-[0-9-]+ +[a-z_]+ +(ok|failed) ')" -eq 17 ]
+  # The night's creatives: one leader per campaign with an eligible arm, and
+  # the clearest loser paused in shadow by the person the demo plays.
+  echo "$output" | grep -E "^  [0-9]+ [0-9]+ +cvr [0-9.]+% \([0-9.]+ to [0-9.]+\)  trials +[0-9]+  P\(best\) [0-9.]+ +share [0-9.]+%  leader$"
+  echo "$output" | grep -E "^  pause_arm +shadow_applied +1$"
+  echo "$output" | grep -E "^  bp-nightly-$DAY:[0-9]+:pause_arm:[0-9]+ allowed=true shadow=true +shadow: pause arm "
+  [ "$(bq-extract --query "SELECT COUNT(*) AS n FROM safety_events WHERE event_type = 'bandit_apply'" | jq .n)" -eq 1 ]
   # The night's budget proposals, from the media-mix run, one approved and shadow-applied.
   echo "$output" | grep -E "^  [0-9]+ [a-z_]+ +[0-9.]+ -> [0-9.]+ \(-?[0-9.]+%\) (up|down|hold) +(proposed|shadow_applied) +CAC from (mmm|gamma_poisson)"
   [ "$(echo "$output" | grep -cE ' shadow_applied +CAC from ')" -eq 1 ]

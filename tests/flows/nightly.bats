@@ -28,11 +28,14 @@ backfill() { # DAYS ending at $DAY
   [ "${lines[0]}" = '{"step":"ingest","status":"ok","exit_code":0}' ]
   [ "${lines[1]}" = '{"step":"gx_gate","status":"ok","exit_code":0}' ]
   [ "${lines[2]}" = '{"step":"budget_propose","status":"ok","exit_code":0}' ]
-  [ "${lines[3]}" = '{"step":"budget_apply","status":"ok","exit_code":0}' ]
-  [ "${#lines[@]}" -eq 4 ]
+  [ "${lines[3]}" = '{"step":"bandit_decide","status":"ok","exit_code":0}' ]
+  [ "${lines[4]}" = '{"step":"bandit_propose","status":"ok","exit_code":0}' ]
+  [ "${lines[5]}" = '{"step":"budget_apply","status":"ok","exit_code":0}' ]
+  [ "${lines[6]}" = '{"step":"bandit_apply","status":"ok","exit_code":0}' ]
+  [ "${#lines[@]}" -eq 7 ]
   # The ingest step's rows: what it loaded into the warehouse, table by table.
   loaded=$(bq-extract --query "SELECT rows_out FROM ops_flow_runs WHERE step = 'ingest'" | jq .rows_out)
-  total=$(counts | grep -v -e '^ops_' -e '^gx_' -e '^canary_changes ' | awk '{ s += $2 } END { print s }')
+  total=$(counts | grep -v -e '^ops_' -e '^gx_' -e '^canary_changes ' -e '^bandit_' -e '^ab_experiments ' | awk '{ s += $2 } END { print s }')
   [ "$loaded" -eq "$total" ]
   for t in ads_campaign_performance ads_ad_performance ga4_aggregates canary_budgets_snapshot \
            gaelp_users.journey_sessions gaelp_users.persistent_touchpoints; do

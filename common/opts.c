@@ -158,3 +158,19 @@ double opt_double(const char *optname, const char *arg, double lo, double hi)
 	}
 	return v;
 }
+
+double opt_cac_cap(const struct opts_spec *spec, const char *given)
+{
+	const char *s = given ? given : getenv("AELP2_CAC_CAP");
+	char *end;
+	double v;
+
+	if (!given && (!s || !*s))
+		return NAN;
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end || !isfinite(v) || !(v > 0))
+		usage_error(spec, "%s='%s' is not a positive number (a CAC in account currency; "
+			    "unset it for no cap)", given ? "--cac-cap" : "AELP2_CAC_CAP", s);
+	return v;
+}

@@ -50,4 +50,13 @@ void usage_error(const struct opts_spec *spec, const char *fmt, ...)
 long long opt_long(const char *optname, const char *arg, long long lo, long long hi);
 double opt_double(const char *optname, const char *arg, double lo, double hi);
 
+/*
+ * The CAC cap a decision holds campaigns or arms to: `given` (an option's
+ * value, NULL when the option was not given), else $AELP2_CAC_CAP; unset
+ * or empty means no cap (NaN).  A value that is not a positive finite
+ * number is a usage error naming where it came from (--cac-cap or
+ * AELP2_CAC_CAP).
+ */
+double opt_cac_cap(const struct opts_spec *spec, const char *given);
+
 #endif

@@ -175,19 +175,6 @@ struct args {
 	uint64_t seed;
 };
 
-static double positive(const char *what, const char *s)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || end == s || *end || !isfinite(v) || !(v > 0))
-		usage_error(&spec, "%s='%s' is not a positive number (a CAC in account currency; "
-			    "unset it for no cap)", what, s);
-	return v;
-}
-
 static void on_opt(int id, const char *arg, void *ctx)
 {
 	struct args *a = ctx;
@@ -258,7 +245,7 @@ int main(int argc, char **argv)
 	struct bd_run r;
 	struct bd_tally t = { 0 };
 	struct bd_serve_stats st = { 0 };
-	char err[1200], details[512], capbuf[64], *run_id = NULL, *cap_env;
+	char err[1200], details[512], capbuf[64], *run_id = NULL;
 	int rc, argi, contextual;
 
 	memset(&a, 0, sizeof a);
@@ -281,13 +268,7 @@ int main(int argc, char **argv)
 		usage_error(&spec, "--stats times serving: it needs --requests");
 	if (a.requests && strcmp(a.requests, "-") == 0 && a.stdin_rows && argi == argc)
 		usage_error(&spec, "--requests -: standard input already holds the arm rows");
-	cap_env = getenv("AELP2_CAC_CAP");
-	if (a.cac_cap)
-		a.p.cac_cap = positive("--cac-cap", a.cac_cap);
-	else if (cap_env && *cap_env)
-		a.p.cac_cap = positive("AELP2_CAC_CAP", cap_env);
-	else
-		a.p.cac_cap = NAN;
+	a.p.cac_cap = opt_cac_cap(&spec, a.cac_cap);
 
 	ro = (struct bd_read_opts){ a.metric, a.campaign_id, a.date, a.lookback, contextual };
 	if (a.stdin_rows)

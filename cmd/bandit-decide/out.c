@@ -66,6 +66,7 @@ static void write_arm(FILE *f, const struct bd_input *in, const struct bd_campai
 	jw_kv_real(f, "cac_low", m->cac_low);
 	jw_kv_real(f, "cac_high", m->cac_high);
 	jw_kv_real(f, "exploration_budget", r->p.exploration);
+	jw_kv_real(f, "cac_cap", r->p.cac_cap);
 	kv_bool(f, "leader", m->leader);
 	jw_kv_int(f, "slate_size", slate);
 	jw_kv_real(f, "p_in_slate", m->p_in_slate);
@@ -185,6 +186,7 @@ static void write_ctx_arm(FILE *f, const struct bd_campaign *c, const struct bd_
 	jw_kv_real(f, "l2_lambda", r->l2_lambda);
 	jw_kv_int(f, "n_features", (long long)c->d);
 	jw_kv_real(f, "exploration_budget", r->p.exploration);
+	jw_kv_real(f, "cac_cap", r->p.cac_cap);
 	jw_kv_int(f, "seed", (long long)r->seed);
 	jw_kv_str(f, "decided_at", r->decided_at);
 	fputs("}\n", f);

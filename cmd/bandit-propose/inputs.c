@@ -17,7 +17,7 @@ struct raw {
 	char *run_id, *campaign_id, *arm_id, *policy, *metric, *decided_at, *window_end;
 	char *customer_id, *ad_group_id, *platform, *channel;
 	struct bpr_arm a;
-	double budget, lookback;
+	double budget, lookback, cap;
 	const char *file;              /* stdin: the file it came from (NULL: the warehouse) */
 	unsigned long line;
 };
@@ -31,13 +31,13 @@ struct raws {
 enum {
 	C_RUN, C_CAMP, C_ARM, C_POLICY, C_MEAN, C_CILO, C_CIHI, C_PBEST, C_SHARE, C_EXPL, C_CAPPED,
 	C_DECIDED, C_METRIC, C_TRIALS, C_SUCC, C_CACLO, C_CACHI, C_BUDGET, C_LEADER, C_LOOKBACK,
-	C_WEND, C_CUST, C_ADG, C_PLAT, C_CHAN, C_N
+	C_WEND, C_CUST, C_ADG, C_PLAT, C_CHAN, C_CAP, C_N
 };
 static const char *const colnames[C_N] = {
 	"run_id", "campaign_id", "arm_id", "policy", "posterior_mean", "ci_low", "ci_high", "p_best",
 	"share", "exploration", "cac_capped", "decided_at", "metric", "trials", "successes", "cac_low",
 	"cac_high", "exploration_budget", "leader", "lookback_days", "window_end", "customer_id",
-	"ad_group_id", "platform", "channel"
+	"ad_group_id", "platform", "channel", "cac_cap"
 };
 
 static void col_index(const struct table_schema *t, long *ix)
@@ -95,6 +95,7 @@ static void raw_add(struct raws *l, const struct value *v, const long *ix, const
 	r->a.leader = opt_bool(&v[ix[C_LEADER]]);
 	r->budget = value_num(&v[ix[C_BUDGET]]);
 	r->lookback = value_num(&v[ix[C_LOOKBACK]]);
+	r->cap = value_num(&v[ix[C_CAP]]);
 	r->file = file;
 	r->line = line;
 }
@@ -227,6 +228,7 @@ static int assemble(struct raws *l, const struct bpr_read_opts *o, struct bpr_in
 		c->c.campaign_id = c->campaign_id;
 		c->c.exploration_budget = NAN;
 		c->c.lookback_days = NAN;
+		c->c.cac_cap = NAN;
 		for (k = i; k < j; k++) {
 			struct raw *r = &l->r[k];
 			struct bpr_arm_info *f = &c->info[k - i];
@@ -242,6 +244,8 @@ static int assemble(struct raws *l, const struct bpr_read_opts *o, struct bpr_in
 				c->c.exploration_budget = r->budget;
 			if (isnan(c->c.lookback_days))
 				c->c.lookback_days = r->lookback;
+			if (isnan(c->c.cac_cap))
+				c->c.cac_cap = r->cap;
 			if (!c->policy && r->policy)
 				c->policy = r->policy, r->policy = NULL;
 			if (!c->metric && r->metric)

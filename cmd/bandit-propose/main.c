@@ -119,7 +119,8 @@ static const struct opts_spec spec = {
 	"  proposal-review list --kind bandit\n",
 	options,
 	WH_ENV_HELP
-	"  AELP2_CAC_CAP    the CAC cap, reported in notes.cac_cap (unset or empty: none)\n"
+	"  AELP2_CAC_CAP    the CAC cap reported in notes.cac_cap when the decision rows carry\n"
+	"                   no cac_cap of their own (unset or empty: none)\n"
 	"  AELP2_RUN_ID     run_id of the rows when --run-id is not given\n"
 };
 
@@ -155,23 +156,6 @@ static void on_opt(int id, const char *arg, void *ctx)
 		break;
 	case O_QUIET: a->quiet = 1; break;
 	}
-}
-
-/* AELP2_CAC_CAP: unset or empty means no cap; a positive finite number; else usage. */
-static double cac_cap_env(void)
-{
-	const char *s = getenv("AELP2_CAC_CAP");
-	char *end;
-	double v;
-
-	if (!s || !*s)
-		return NAN;
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || end == s || *end || !isfinite(v) || !(v > 0))
-		usage_error(&spec, "AELP2_CAC_CAP='%s' is not a positive number (a CAC in account "
-			    "currency; unset it for no cap)", s);
-	return v;
 }
 
 /* The day after a DATE or the UTC day of a TIMESTAMP, into out (11 bytes); "" when neither. */
@@ -282,7 +266,7 @@ static void write_proposal(const struct ctx *x, const struct bpr_camp *c, const 
 		fputc(']', out);
 		jw_kv_real(out, "exploration_budget", p->budget);
 		jw_kv_str(out, "leader", a->arm_id);
-		jw_kv_real(out, "cac_cap", o->cac_cap);
+		jw_kv_real(out, "cac_cap", bpr_cac_cap(&c->c, o));
 		jw_kv_str(out, "policy", c->policy);
 		jw_kv_real(out, "shift_threshold", o->shift_threshold);
 		jw_kv_real(out, "max_move", p->max_move);
@@ -306,7 +290,7 @@ static void write_proposal(const struct ctx *x, const struct bpr_camp *c, const 
 		kv_count(out, "min_trials", o->min_trials);
 		jw_kv_real(out, "cac_low", a->cac_low);
 		jw_kv_real(out, "cac_high", a->cac_high);
-		jw_kv_real(out, "cac_cap", o->cac_cap);
+		jw_kv_real(out, "cac_cap", bpr_cac_cap(&c->c, o));
 		jw_kv_real(out, "share", a->share);
 		jw_kv_str(out, "leader", c->c.arms[p->leader].arm_id);
 		if (q->action == BPR_PAUSE)
@@ -429,7 +413,7 @@ int main(int argc, char **argv)
 	if (!(a.o.pause_below < a.o.promote_above))
 		usage_error(&spec, "--pause-below %g must be below --promote-above %g", a.o.pause_below,
 			    a.o.promote_above);
-	a.o.cac_cap = cac_cap_env();
+	a.o.cac_cap = opt_cac_cap(&spec, NULL);
 
 	set = schema_load(NULL);
 	w = wh_open_env(set, WH_OPEN_READ, &we);

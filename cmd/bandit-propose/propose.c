@@ -23,6 +23,11 @@ void bpr_options_default(struct bpr_options *o)
 	o->cac_cap = NAN;
 }
 
+double bpr_cac_cap(const struct bpr_campaign *c, const struct bpr_options *o)
+{
+	return isfinite(c->cac_cap) && c->cac_cap > 0 ? c->cac_cap : o->cac_cap;
+}
+
 const char *bpr_action_name(enum bpr_action a)
 {
 	static const char *const names[] = { "shift_weights", "pause_arm", "promote_arm",
@@ -314,10 +319,10 @@ void bpr_plan(const struct bpr_campaign *c, const struct bpr_options *o, struct 
 			q->p_best = a->p_best;
 			if (a->cac_capped) {
 				q->why = "cac_above_cap";
-				if (isfinite(o->cac_cap))
+				if (isfinite(bpr_cac_cap(c, o)))
 					snprintf(q->reason, sizeof q->reason, "%s's CAC band starts at %.2f, "
 						 "above the CAC cap %.2f, after %.0f trials (>= %.0f): pause it "
-						 "(now %.1f%% of the traffic)", a->arm_id, a->cac_low, o->cac_cap,
+						 "(now %.1f%% of the traffic)", a->arm_id, a->cac_low, bpr_cac_cap(c, o),
 						 t, o->min_trials, 100 * p->current[i]);
 				else
 					snprintf(q->reason, sizeof q->reason, "%s's CAC band starts at %.2f, "

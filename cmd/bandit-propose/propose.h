@@ -53,6 +53,8 @@ struct bpr_campaign {
 	size_t n;
 	double exploration_budget;  /* NaN: the rows do not say (BPR_DEFAULT_BUDGET) */
 	double lookback_days;       /* NaN: unknown (no expected_days) */
+	double cac_cap;             /* the cap the decision held arms to; NaN: the rows do not
+				       say (then bpr_options.cac_cap, from AELP2_CAC_CAP) */
 	int experiment_blocked;     /* an experiment of another run is proposed or running */
 };
 
@@ -64,9 +66,13 @@ struct bpr_options {
 	double mde;                 /* relative, default 0.20 */
 	double alpha;               /* default 0.05 */
 	double power;               /* default 0.80 */
-	double cac_cap;             /* NaN: none (only reported in notes) */
+	double cac_cap;             /* NaN: none; reported in notes when the decision rows
+				       carry no cac_cap of their own */
 };
 void bpr_options_default(struct bpr_options *o);
+
+/* The CAC cap of a campaign's decision: its rows' cac_cap when positive, else o->cac_cap. */
+double bpr_cac_cap(const struct bpr_campaign *c, const struct bpr_options *o);
 
 enum bpr_action { BPR_SHIFT, BPR_PAUSE, BPR_PROMOTE, BPR_SEED };
 const char *bpr_action_name(enum bpr_action a);   /* "shift_weights", ... */

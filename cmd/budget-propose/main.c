@@ -123,23 +123,6 @@ static void on_opt(int id, const char *arg, void *ctx)
 	}
 }
 
-/* AELP2_CAC_CAP: unset or empty means no cap; a positive finite number; else usage. */
-static double cac_cap_env(void)
-{
-	const char *s = getenv("AELP2_CAC_CAP");
-	char *end;
-	double v;
-
-	if (!s || !*s)
-		return NAN;
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || end == s || *end || !isfinite(v) || !(v > 0))
-		usage_error(&spec, "AELP2_CAC_CAP='%s' is not a positive number (a CAC in account "
-			    "currency; unset it for no cap)", s);
-	return v;
-}
-
 struct ranked {
 	size_t camp;
 	struct bp_proposal p;
@@ -242,7 +225,7 @@ int main(int argc, char **argv)
 	argi = opts_parse(&spec, argc, argv, on_opt, &a);
 	if (argi < argc)
 		usage_error(&spec, "unexpected operand '%s' (budget-propose reads the warehouse)", argv[argi]);
-	o.cac_cap = cac_cap_env();
+	o.cac_cap = opt_cac_cap(&spec, NULL);
 	o.hist_mult = a.hist_mult;
 	o.prior_conv = a.prior_conv;
 	if (a.mmm_run_id && !a.use_mmm)

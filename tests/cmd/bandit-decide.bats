@@ -83,9 +83,10 @@ sim_warehouse() {
   # a: 30 conversions for 300 (CAC 10); b: 2 for 400 (CAC 200, low end far above 50)
   arms c1:a:1000:30:300 c1:b:1000:2:400 c1:c:500:20:250 > "$BATS_TEST_TMPDIR/a.ndjson"
   decide "$BATS_TEST_TMPDIR/a.ndjson"
-  echo "$output" | jq -s -e 'all(.cac_capped | not)'
+  echo "$output" | jq -s -e 'all((.cac_capped | not) and .cac_cap == null)'
   AELP2_CAC_CAP=50 decide "$BATS_TEST_TMPDIR/a.ndjson"
   [ "$status" -eq 0 ]
+  echo "$output" | jq -s -e 'all(.cac_cap == 50)'
   echo "$output" | jq -s -e '(map({(.arm_id): .}) | add) as $m
     | $m.b.cac_capped and $m.b.share == 0 and $m.b.p_best == 0 and ($m.b.leader | not) and ($m.b.exploration | not)
     and $m.b.cac_low > 50 and $m.b.cac_high > $m.b.cac_low

@@ -106,6 +106,13 @@ count() { # SQL
   echo "$output" | jq -s -e 'map(select(.arm_id == "ad4"))[0] | .notes.why == "cac_above_cap" and .notes.cac_low == 150
     and .notes.cac_cap == 80 and (.reason | test("above the CAC cap 80.00"))'
   echo "$output" | jq -s -e '.[0].notes.cac_cap == 80'
+  # the cap the decision was made under, when its rows carry one, is the one reported
+  jq -c '.cac_cap = 70' "$BATS_TEST_TMPDIR/d1.ndjson" > "$BATS_TEST_TMPDIR/d1cap.ndjson"
+  AELP2_CAC_CAP=80 propose_stdin --min-trials 50 "$BATS_TEST_TMPDIR/d1cap.ndjson"
+  [ "$status" -eq 0 ]
+  echo "$output" | jq -s -e 'map(select(.arm_id == "ad4"))[0] | .notes.cac_cap == 70 and (.reason | test("above the CAC cap 70.00"))'
+  propose_stdin --min-trials 50 "$BATS_TEST_TMPDIR/d1cap.ndjson"
+  echo "$output" | jq -s -e '.[0].notes.cac_cap == 70'
   # a higher bar: no promotion, no pause, no shift
   propose_stdin --promote-above 0.98 --pause-below 0.005 --shift-threshold 0.31 "$BATS_TEST_TMPDIR/d1.ndjson"
   echo "$output" | jq -s -e 'map(.action // ._table) == ["ab_experiments", "seed_experiment"]'

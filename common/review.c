@@ -1,7 +1,9 @@
 /*
  * The review gate: approve or reject a proposed change (budget or bandit),
- * and list what waits for a person.  Both kinds share every line: the
- * difference between them is the table descriptor below.
+ * and list what waits for a person; and for the programs that apply what
+ * was approved, the approved ids, the latest approval and the status
+ * write.  Both kinds share every line: the difference between them is the
+ * table descriptor below.
  */
 #include <errno.h>
 #include <math.h>
@@ -407,4 +409,143 @@ long review_list(struct wh *w, enum review_kind kind, const char *status,
 	}
 	free(items);
 	return rc == 0 ? (long)n : -1;
+}
+
+/* ---- for the programs that apply an approved proposal ---- */
+
+static const struct review_table *table_of(enum review_kind k)
+{
+	if (k != REVIEW_BUDGET && k != REVIEW_BANDIT)
+		die(AELP_EXIT_SOFTWARE, "review: kind %d names no table", (int)k);
+	return &tables[k];
+}
+
+const char *review_approvals_table(enum review_kind k)
+{
+	return table_of(k)->approvals;
+}
+
+double review_epoch(const struct value *v)
+{
+	char *s;
+	double e;
+	if (v->kind != V_TEXT)
+		return NAN;
+	s = value_str(v);
+	if (timestamp_epoch(s, &e) != 0)
+		e = NAN;
+	free(s);
+	return e;
+}
+
+int review_later(double e1, const char *id1, double e2, const char *id2)
+{
+	if (isnan(e1) != isnan(e2))
+		return isnan(e2);
+	if (!isnan(e1) && e1 != e2)
+		return e1 > e2;
+	return strcmp(id1, id2) > 0;
+}
+
+struct id_at {
+	double at;
+	char *id;
+};
+
+static int id_at_cmp(const void *a, const void *b)
+{
+	const struct id_at *x = a, *y = b;
+	if (x->at != y->at && !isnan(x->at) && !isnan(y->at))
+		return x->at < y->at ? -1 : 1;
+	return strcmp(x->id, y->id);
+}
+
+int review_approved_ids(struct wh *w, enum review_kind kind, char ***ids, size_t *n,
+			struct wh_err *err)
+{
+	const struct review_table *rt = table_of(kind);
+	char *sql = xasprintf("SELECT %s, created_at FROM %s WHERE status = 'approved'", rt->idcol,
+			      rt->proposals);
+	struct wh_query *q;
+	const struct value *v;
+	struct id_at *r = NULL;
+	size_t cap = 0, i;
+	int got;
+
+	*ids = NULL;
+	*n = 0;
+	q = wh_query_open(w, sql, NULL, 0, err);
+	free(sql);
+	if (!q)
+		return -1;
+	while ((got = wh_query_next(q, &v, err)) == 1) {
+		if (*n == cap) {
+			cap = cap ? 2 * cap : 16;
+			r = xrealloc(r, cap * sizeof *r);
+		}
+		r[*n].id = value_str(&v[0]);
+		r[*n].at = review_epoch(&v[1]);
+		(*n)++;
+	}
+	wh_query_close(q);
+	if (*n > 1)
+		qsort(r, *n, sizeof *r, id_at_cmp);
+	if (*n)
+		*ids = xmalloc(*n * sizeof **ids);
+	for (i = 0; i < *n; i++)
+		(*ids)[i] = r[i].id;
+	free(r);
+	return got < 0 ? -1 : 0;
+}
+
+int review_latest_approval(struct wh *w, enum review_kind kind, const char *id,
+			   char **approval_id, char **approver, struct wh_err *err)
+{
+	const struct review_table *rt = table_of(kind);
+	char *sql = xasprintf("SELECT approval_id, approver, decided_at FROM %s "
+			      "WHERE %s = @id AND decision = 'approved'", rt->approvals, rt->idcol);
+	struct wh_param p = { "id", T_STRING, id };
+	struct wh_query *q;
+	const struct value *v;
+	double best = NAN;
+	int got, found = 0;
+
+	q = wh_query_open(w, sql, &p, 1, err);
+	free(sql);
+	if (!q)
+		return -1;
+	while ((got = wh_query_next(q, &v, err)) == 1) {
+		char *aid = value_str(&v[0]);
+		double e = review_epoch(&v[2]);
+		if (!found || review_later(e, aid, best, *approval_id)) {
+			if (found) {
+				free(*approval_id);
+				free(*approver);
+			}
+			*approval_id = aid;
+			*approver = value_str(&v[1]);
+			best = e;
+			found = 1;
+		} else {
+			free(aid);
+		}
+	}
+	wh_query_close(q);
+	return got < 0 ? -1 : found;
+}
+
+char *review_text(const struct rowfill *row, const char *col)
+{
+	const struct value *v = rowfill_get(row, col);
+	return v->kind == V_TEXT ? value_str(v) : NULL;
+}
+
+int review_set_status(struct wh *w, struct rowfill *row, const char *status, const char *now,
+		      int applied, struct wh_err *err)
+{
+	rowfill_text(row, "status", status);
+	rowfill_text(row, "updated_at", now);
+	if (applied)
+		rowfill_text(row, "applied_at", now);
+	return rowfill_write(w, row, err);
 }

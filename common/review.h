@@ -109,4 +109,51 @@ int review_decide(struct wh *w, const struct review_decision *d, struct review_o
 long review_list(struct wh *w, enum review_kind kind, const char *status,
 		 double max_age_seconds, FILE *out, struct wh_err *err);
 
+/* ---- for the programs that apply an approved proposal ---- */
+
+struct rowfill;
+
+/* The approvals table of kind (REVIEW_BUDGET: canary_change_approvals,
+ * REVIEW_BANDIT: bandit_change_approvals). */
+const char *review_approvals_table(enum review_kind k);
+
+/*
+ * A TIMESTAMP value as seconds since 1970, NaN when null or not one.
+ * Timestamps are compared as instants, not as text: the canonical form
+ * drops a zero fraction, so "...:33Z" sorts after "...:33.5Z" as text.
+ */
+double review_epoch(const struct value *v);
+
+/* Is (e1, id1) later than (e2, id2)?  Instants first (an unknown one, NaN,
+ * is the earliest), then ids in byte order. */
+int review_later(double e1, const char *id1, double e2, const char *id2);
+
+/*
+ * The id of every proposal of kind (BUDGET or BANDIT) with status approved,
+ * oldest first (created_at as an instant, then id), in *ids (caller frees
+ * each and the array; NULL when none).  0, or -1 with err (a table not
+ * created yet is an error here).
+ */
+int review_approved_ids(struct wh *w, enum review_kind kind, char ***ids, size_t *n,
+			struct wh_err *err);
+
+/*
+ * The latest approving decision on proposal id of kind: the approvals row
+ * with decision approved that review_later() puts last (decided_at, then
+ * approval_id).  1 with *approval_id and *approver (new memory), 0 when
+ * there is none (both untouched), -1 with err.
+ */
+int review_latest_approval(struct wh *w, enum review_kind kind, const char *id,
+			   char **approval_id, char **approver, struct wh_err *err);
+
+/* A text column of a fetched proposal row, as new memory, or NULL when
+ * null. */
+char *review_text(const struct rowfill *row, const char *col);
+
+/* Write the fetched proposal row again with status, updated_at now, and
+ * applied_at now too when applied, inside the open load of w: 0, or -1
+ * with err. */
+int review_set_status(struct wh *w, struct rowfill *row, const char *status, const char *now,
+		      int applied, struct wh_err *err);
+
 #endif

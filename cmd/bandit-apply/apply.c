@@ -14,6 +14,7 @@
 #include "apply.h"
 #include "die.h"
 #include "ndjson.h"
+#include "review.h"
 #include "rowfill.h"
 #include "timefmt.h"
 
@@ -24,122 +25,6 @@ void attempt_free(struct attempt *a)
 	free(a->action);
 	free(a->arm_id);
 	memset(a, 0, sizeof *a);
-}
-
-/*
- * Timestamps are compared as instants here, not as text: the canonical form
- * drops a zero fraction, so "…:33Z" sorts after "…:33.5Z" as text.
- */
-static double epoch_of(const struct value *v)
-{
-	char *s;
-	double e;
-	if (v->kind != V_TEXT)
-		return NAN;
-	s = value_str(v);
-	if (timestamp_epoch(s, &e) != 0)
-		e = NAN;
-	free(s);
-	return e;
-}
-
-/* Is (e1, id1) later than (e2, id2)?  An unknown time is earliest. */
-static int later(double e1, const char *id1, double e2, const char *id2)
-{
-	if (isnan(e1) != isnan(e2))
-		return isnan(e2);
-	if (!isnan(e1) && e1 != e2)
-		return e1 > e2;
-	return strcmp(id1, id2) > 0;
-}
-
-struct id_at {
-	double at;
-	char *id;
-};
-
-static int id_at_cmp(const void *a, const void *b)
-{
-	const struct id_at *x = a, *y = b;
-	if (x->at != y->at && !isnan(x->at) && !isnan(y->at))
-		return x->at < y->at ? -1 : 1;
-	return strcmp(x->id, y->id);
-}
-
-int apply_approved_ids(struct wh *w, char ***ids, size_t *n, struct wh_err *err)
-{
-	struct wh_query *q;
-	const struct value *v;
-	struct id_at *r = NULL;
-	size_t cap = 0, i;
-	int got;
-
-	*ids = NULL;
-	*n = 0;
-	q = wh_query_open(w, "SELECT proposal_id, created_at FROM bandit_change_proposals "
-			  "WHERE status = 'approved'", NULL, 0, err);
-	if (!q)
-		return -1;
-	while ((got = wh_query_next(q, &v, err)) == 1) {
-		if (*n == cap) {
-			cap = cap ? 2 * cap : 16;
-			r = xrealloc(r, cap * sizeof *r);
-		}
-		r[*n].id = value_str(&v[0]);
-		r[*n].at = epoch_of(&v[1]);
-		(*n)++;
-	}
-	wh_query_close(q);
-	if (*n > 1)
-		qsort(r, *n, sizeof *r, id_at_cmp);
-	if (*n)
-		*ids = xmalloc(*n * sizeof **ids);
-	for (i = 0; i < *n; i++)
-		(*ids)[i] = r[i].id;
-	free(r);
-	return got < 0 ? -1 : 0;
-}
-
-/* A text column of a fetched row, as new memory, or NULL when null. */
-static char *col_str(const struct rowfill *f, const char *col)
-{
-	const struct value *v = rowfill_get(f, col);
-	return v->kind == V_TEXT ? value_str(v) : NULL;
-}
-
-/* The latest approving decision on the proposal (decided_at, then
- * approval_id): 1 (ids filled), 0 none, -1. */
-static int read_approval(struct wh *w, const char *proposal_id, char **approval_id,
-			 char **approver, struct wh_err *err)
-{
-	struct wh_param p = { "id", T_STRING, proposal_id };
-	struct wh_query *q;
-	const struct value *v;
-	double best = NAN;
-	int got, found = 0;
-
-	q = wh_query_open(w, "SELECT approval_id, approver, decided_at FROM bandit_change_approvals "
-			  "WHERE proposal_id = @id AND decision = 'approved'", &p, 1, err);
-	if (!q)
-		return -1;
-	while ((got = wh_query_next(q, &v, err)) == 1) {
-		char *id = value_str(&v[0]);
-		double e = epoch_of(&v[2]);
-		if (!found || later(e, id, best, *approval_id)) {
-			if (found) {
-				free(*approval_id);
-				free(*approver);
-			}
-			*approval_id = id;
-			*approver = value_str(&v[1]);
-			best = e;
-			found = 1;
-		} else {
-			free(id);
-		}
-	}
-	wh_query_close(q);
-	return got < 0 ? -1 : found;
 }
 
 /* The figures of one attempt, owned here. */
@@ -201,7 +86,7 @@ static int read_decision(struct wh *w, const char *run, const char *campaign, st
 		return -1;
 	while ((got = wh_query_next(q, &v, err)) == 1) {
 		struct guard_arm *a;
-		double b = value_num(&v[4]), e = epoch_of(&v[5]);
+		double b = value_num(&v[4]), e = review_epoch(&v[5]);
 		if (g->narms == cap) {
 			cap = cap ? 2 * cap : 16;
 			g->arms = xrealloc(g->arms, cap * sizeof *g->arms);
@@ -239,8 +124,8 @@ static int read_latest_run(struct wh *w, const char *campaign, char **latest, st
 		return -1;
 	while ((got = wh_query_next(q, &v, err)) == 1) {
 		char *id = value_str(&v[0]);
-		double e = epoch_of(&v[1]);
-		if (!*latest || later(e, id, best, *latest)) {
+		double e = review_epoch(&v[1]);
+		if (!*latest || review_later(e, id, best, *latest)) {
 			free(*latest);
 			*latest = id;
 			best = e;
@@ -390,8 +275,8 @@ char *apply_request(const char *action, const char *platform, const char *custom
 	f = open_memstream(&buf, &len);
 	if (!f)
 		die(AELP_EXIT_SOFTWARE, "out of memory");
-	guard_customer_id(customer_id, cid, sizeof cid);
-	url = xasprintf(GOOGLE_ADS_BASE "/customers/%s/adGroupAds:mutate", cid);
+	safety_customer_id(customer_id, cid, sizeof cid);
+	url = xasprintf(SAFETY_GOOGLE_ADS_BASE "/customers/%s/adGroupAds:mutate", cid);
 	res = xasprintf("customers/%s/adGroupAds/%s~%s", cid, ad_group_id, ad_id);
 	fputs("{\"method\":\"POST\"", f);
 	jw_kv_str(f, "url", url);
@@ -512,25 +397,14 @@ char *apply_details(const struct details_in *d)
 	return buf;
 }
 
-/* The proposal's status (and updated_at; applied_at too when applied). */
-static int set_status(struct wh *w, struct rowfill *row, const char *status, const char *now,
-		      int applied, struct wh_err *err)
-{
-	rowfill_text(row, "status", status);
-	rowfill_text(row, "updated_at", now);
-	if (applied)
-		rowfill_text(row, "applied_at", now);
-	return rowfill_write(w, row, err);
-}
-
 int apply_attempt(struct wh *w, const struct schema_set *set, const struct apply_opts *o,
 		  const char *proposal_id, struct attempt *a, struct wh_err *err)
 {
 	struct rowfill row = rowfill_new(set, "bandit_change_proposals");
 	struct rowfill exp = rowfill_new(set, "ab_experiments");
-	struct rowfill ev = rowfill_new(set, "safety_events");
 	struct guard_in in = { 0 };
-	struct guard_verdict v = { 0 };
+	struct safety_verdict v = { 0 };
+	struct safety_event e;
 	struct figures g = { 0 };
 	struct details_in d = { 0 };
 	char now[TS_CANON_MAX], bad[300];
@@ -557,15 +431,15 @@ int apply_attempt(struct wh *w, const struct schema_set *set, const struct apply
 		goto out;
 	in.found = found;
 	if (found) {
-		a->campaign_id = col_str(&row, "campaign_id");
-		a->action = col_str(&row, "action");
-		a->arm_id = col_str(&row, "arm_id");
-		customer = col_str(&row, "customer_id");
-		ad_group = col_str(&row, "ad_group_id");
-		platform = col_str(&row, "platform");
-		status = col_str(&row, "status");
-		decision_run = col_str(&row, "decision_run_id");
-		experiment_id = col_str(&row, "experiment_id");
+		a->campaign_id = review_text(&row, "campaign_id");
+		a->action = review_text(&row, "action");
+		a->arm_id = review_text(&row, "arm_id");
+		customer = review_text(&row, "customer_id");
+		ad_group = review_text(&row, "ad_group_id");
+		platform = review_text(&row, "platform");
+		status = review_text(&row, "status");
+		decision_run = review_text(&row, "decision_run_id");
+		experiment_id = review_text(&row, "experiment_id");
 		in.action = a->action;
 		in.arm_id = a->arm_id;
 		in.status = status;
@@ -574,7 +448,8 @@ int apply_attempt(struct wh *w, const struct schema_set *set, const struct apply
 		/* The proposal's own decision run dates the evidence; the
 		 * campaign's latest run (the same one, or a newer night's) is
 		 * what the constraints are checked against now. */
-		if (read_approval(w, proposal_id, &approval_id, &approver, err) < 0 ||
+		if (review_latest_approval(w, REVIEW_BANDIT, proposal_id, &approval_id, &approver,
+					   err) < 0 ||
 		    read_decision(w, decision_run, a->campaign_id, &g, err) < 0 ||
 		    read_latest_run(w, a->campaign_id, &g.latest_run, err) < 0)
 			goto out;
@@ -631,8 +506,8 @@ int apply_attempt(struct wh *w, const struct schema_set *set, const struct apply
 
 	/* the proposal's row: shadow-applied, or refused by a guardrail */
 	if (v.allowed || v.mark_refused) {
-		if (set_status(w, &row, v.allowed ? "shadow_applied" : "refused", now, v.allowed,
-			       err) != 0)
+		if (review_set_status(w, &row, v.allowed ? "shadow_applied" : "refused", now,
+				      v.allowed, err) != 0)
 			goto out;
 		a->rows++;
 	}
@@ -649,35 +524,36 @@ int apply_attempt(struct wh *w, const struct schema_set *set, const struct apply
 	d.approver = approver;
 	details = apply_details(&d);
 
-	rowfill_text(&ev, "event_id", a->event_id);
-	rowfill_text(&ev, "run_id", o->run_id);
-	rowfill_text(&ev, "occurred_at", now);
-	rowfill_text(&ev, "event_type", "bandit_apply");
-	rowfill_text(&ev, "action", a->action);
-	rowfill_text(&ev, "actor", o->actor);
-	rowfill_bool(&ev, "allowed", v.allowed);
-	rowfill_bool(&ev, "shadow", !o->live);
-	rowfill_text(&ev, "flag", o->live ? GUARD_FLAG : NULL);
-	rowfill_text(&ev, "guardrail", v.guardrail);
-	rowfill_text(&ev, "reason", v.reason);
-	rowfill_int(&ev, "exit_code", v.code);
-	rowfill_text(&ev, "platform", platform);
-	rowfill_text(&ev, "customer_id", customer);
-	rowfill_text(&ev, "campaign_id", a->campaign_id);
-	rowfill_text(&ev, "ad_group_id", ad_group);
-	/* an arm with an ad group is an ad */
-	rowfill_text(&ev, "ad_id", ad_group ? a->arm_id : NULL);
-	rowfill_text(&ev, "proposal_id", proposal_id);
-	rowfill_text(&ev, "approval_id", approval_id);
-	rowfill_text(&ev, "details", details);
-	if (rowfill_write(w, &ev, err) != 0)
+	e = (struct safety_event){
+		.event_id = a->event_id,
+		.run_id = o->run_id,
+		.occurred_at = now,
+		.event_type = "bandit_apply",
+		.action = a->action,
+		.actor = o->actor,
+		.allowed = v.allowed,
+		.shadow = !o->live,
+		.flag = o->live ? GUARD_FLAG : NULL,
+		.guardrail = v.guardrail,
+		.reason = v.reason,
+		.exit_code = v.code,
+		.platform = platform,
+		.customer_id = customer,
+		.campaign_id = a->campaign_id,
+		.ad_group_id = ad_group,
+		/* an arm with an ad group is an ad */
+		.ad_id = ad_group ? a->arm_id : NULL,
+		.proposal_id = proposal_id,
+		.approval_id = approval_id,
+		.details = details,
+	};
+	if (safety_event_write(w, &e, err) != 0)
 		goto out;
 	a->rows++;
 	rc = 0;
 out:
 	rowfill_free(&row);
 	rowfill_free(&exp);
-	rowfill_free(&ev);
 	figures_free(&g);
 	free(customer);
 	free(ad_group);

@@ -16,8 +16,6 @@
 #include "schema.h"
 #include "warehouse.h"
 
-#define GOOGLE_ADS_BASE "https://googleads.googleapis.com/v25"
-
 struct apply_opts {
 	int live;
 	double max_age;              /* --max-age, seconds */
@@ -39,11 +37,6 @@ struct attempt {
 };
 
 void attempt_free(struct attempt *a);
-
-/* The proposal_id of every approved bandit proposal, oldest first
- * (created_at, proposal_id), in *ids (caller frees each and the array).
- * 0 or -1. */
-int apply_approved_ids(struct wh *w, char ***ids, size_t *n, struct wh_err *err);
 
 /*
  * One attempt at proposal_id: the checks in order (guard.h), the

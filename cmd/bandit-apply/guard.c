@@ -4,7 +4,6 @@
  * GUARD_BUDGET_EPS for their rounding, a rotation's sum GUARD_SUM_EPS.
  */
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -78,22 +77,6 @@ void guard_figures(const struct guard_in *in, struct guard_figures *f)
 	}
 }
 
-static void refuse(struct guard_verdict *v, const char *guardrail, int code, int mark,
-		   const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-
-static void refuse(struct guard_verdict *v, const char *guardrail, int code, int mark,
-		   const char *fmt, ...)
-{
-	va_list ap;
-	v->allowed = 0;
-	v->guardrail = guardrail;
-	v->code = code;
-	v->mark_refused = mark;
-	va_start(ap, fmt);
-	vsnprintf(v->reason, sizeof v->reason, fmt, ap);
-	va_end(ap);
-}
-
 static const char *str(const char *s)
 {
 	return s ? s : "(null)";
@@ -108,61 +91,61 @@ static const char *checked_run(const struct guard_in *in)
 
 /* 1 when the rotation passes check 7, else refuses and returns 0. */
 static int check_rotation(const struct guard_in *in, const struct guard_figures *f,
-			  struct guard_verdict *v)
+			  struct safety_verdict *v)
 {
 	const char *what = is(in->action, "seed_experiment") ? "the experiment's traffic splits"
 							       : "the weights";
 	size_t i, j;
 
 	if (isnan(in->exploration_budget) || in->exploration_budget < 0) {
-		refuse(v, "exploration_budget", AELP_EXIT_GATE, 1,
-		       "decision run %s records no exploration budget: %s cannot be checked",
-		       checked_run(in), what);
+		safety_refuse(v, "exploration_budget", AELP_EXIT_GATE, 1,
+			      "decision run %s records no exploration budget: %s cannot be checked",
+			      checked_run(in), what);
 		return 0;
 	}
 	if (in->nweights == 0) {
-		refuse(v, "exploration_budget", AELP_EXIT_GATE, 1, "%s are empty", what);
+		safety_refuse(v, "exploration_budget", AELP_EXIT_GATE, 1, "%s are empty", what);
 		return 0;
 	}
 	for (i = 0; i < in->nweights; i++) {
 		const struct guard_weight *w = &in->weights[i];
 		if (!isfinite(w->share) || w->share < 0 || w->share > 1 + GUARD_SUM_EPS) {
-			refuse(v, "exploration_budget", AELP_EXIT_GATE, 1,
-			       "%s give arm %s %.17g, not a share between 0 and 1", what,
-			       str(w->arm_id), w->share);
+			safety_refuse(v, "exploration_budget", AELP_EXIT_GATE, 1,
+				      "%s give arm %s %.17g, not a share between 0 and 1", what,
+				      str(w->arm_id), w->share);
 			return 0;
 		}
 		if (!guard_find(in->arms, in->narms, w->arm_id)) {
-			refuse(v, "exploration_budget", AELP_EXIT_GATE, 1,
-			       "%s name arm %s, which decision run %s does not have", what,
-			       str(w->arm_id), checked_run(in));
+			safety_refuse(v, "exploration_budget", AELP_EXIT_GATE, 1,
+				      "%s name arm %s, which decision run %s does not have", what,
+				      str(w->arm_id), checked_run(in));
 			return 0;
 		}
 		for (j = 0; j < i; j++)
 			if (!strcmp(in->weights[j].arm_id, w->arm_id)) {
-				refuse(v, "exploration_budget", AELP_EXIT_GATE, 1,
-				       "%s name arm %s twice", what, w->arm_id);
+				safety_refuse(v, "exploration_budget", AELP_EXIT_GATE, 1,
+					      "%s name arm %s twice", what, w->arm_id);
 				return 0;
 			}
 	}
 	if (!(fabs(f->weights_sum - 1) <= GUARD_SUM_EPS)) {
-		refuse(v, "exploration_budget", AELP_EXIT_GATE, 1,
-		       "%s sum to %.10g, not 1 (within %g)", what, f->weights_sum, GUARD_SUM_EPS);
+		safety_refuse(v, "exploration_budget", AELP_EXIT_GATE, 1,
+			      "%s sum to %.10g, not 1 (within %g)", what, f->weights_sum,
+			      GUARD_SUM_EPS);
 		return 0;
 	}
 	if (f->exploration_share > in->exploration_budget + GUARD_BUDGET_EPS) {
-		refuse(v, "exploration_budget", AELP_EXIT_GATE, 1,
-		       "%s give the arms other than the leader %s %.10g, over the exploration "
-		       "budget %.10g", what, str(f->leader), f->exploration_share,
-		       in->exploration_budget);
+		safety_refuse(v, "exploration_budget", AELP_EXIT_GATE, 1,
+			      "%s give the arms other than the leader %s %.10g, over the "
+			      "exploration budget %.10g", what, str(f->leader),
+			      f->exploration_share, in->exploration_budget);
 		return 0;
 	}
 	return 1;
 }
 
-void guard_check(const struct guard_in *in, struct guard_verdict *v)
+void guard_check(const struct guard_in *in, struct safety_verdict *v)
 {
-	const char *st = in->status ? in->status : "";
 	const char *act = in->action;
 	const struct guard_arm *arm = NULL;
 	struct guard_figures f;
@@ -174,60 +157,37 @@ void guard_check(const struct guard_in *in, struct guard_verdict *v)
 
 	/* 1. the proposal */
 	if (!in->found) {
-		refuse(v, "proposal", AELP_EXIT_DATAERR, 0,
-		       "no proposal '%s' in bandit_change_proposals", str(in->proposal_id));
+		safety_refuse(v, "proposal", AELP_EXIT_DATAERR, 0,
+			      "no proposal '%s' in bandit_change_proposals", str(in->proposal_id));
 		return;
 	}
 	if (!guard_action_known(act)) {
-		refuse(v, "proposal", AELP_EXIT_DATAERR, 0,
-		       "unknown action '%s': shift_weights, pause_arm, promote_arm or seed_experiment",
-		       str(act));
+		safety_refuse(v, "proposal", AELP_EXIT_DATAERR, 0,
+			      "unknown action '%s': shift_weights, pause_arm, promote_arm or "
+			      "seed_experiment", str(act));
 		return;
 	}
 	if ((is(act, "pause_arm") || is(act, "promote_arm")) && !(in->arm_id && *in->arm_id)) {
-		refuse(v, "proposal", AELP_EXIT_DATAERR, 0, "%s without an arm_id", act);
+		safety_refuse(v, "proposal", AELP_EXIT_DATAERR, 0, "%s without an arm_id", act);
 		return;
 	}
 	if (in->bad) {
-		refuse(v, "proposal", AELP_EXIT_DATAERR, 0, "%s", in->bad);
+		safety_refuse(v, "proposal", AELP_EXIT_DATAERR, 0, "%s", in->bad);
 		return;
 	}
 
 	/* 2-4. its status and its approval */
-	if (!strcmp(st, "proposed") || !strcmp(st, "rejected") || !strcmp(st, "expired")) {
-		refuse(v, "approval", AELP_EXIT_NOPERM, 0, "not approved: status %s%s", st,
-		       !strcmp(st, "proposed")
-			       ? " — run proposal-review approve ID --by NAME --kind bandit" : "");
+	if (!safety_status_gate(in->status, in->have_approval, REVIEW_BANDIT, v))
 		return;
-	}
-	if (!strcmp(st, "shadow_applied") || !strcmp(st, "applied")) {
-		refuse(v, "already_applied", AELP_EXIT_GATE, 0,
-		       "already applied: status %s; a proposal is applied once", st);
-		return;
-	}
-	if (!strcmp(st, "refused")) {
-		refuse(v, "already_refused", AELP_EXIT_GATE, 0,
-		       "already refused by a guardrail: status refused; propose the change again");
-		return;
-	}
-	if (strcmp(st, "approved")) {
-		refuse(v, "approval", AELP_EXIT_NOPERM, 0, "not approved: unknown status '%s'", st);
-		return;
-	}
-	if (!in->have_approval) {
-		refuse(v, "approval", AELP_EXIT_NOPERM, 0,
-		       "status approved but no approval row in bandit_change_approvals — run "
-		       "proposal-review approve ID --by NAME --kind bandit");
-		return;
-	}
 
 	/* 5. live: the flag */
 	if (in->live) {
 		v->flag = GUARD_FLAG;
 		if (!in->flag || strcmp(in->flag, "1")) {
-			refuse(v, "flag", AELP_EXIT_NOPERM, 0,
-			       "live changes need " GUARD_FLAG "=1 (it is %s); nothing was sent",
-			       in->flag ? "not 1" : "unset");
+			safety_refuse(v, "flag", AELP_EXIT_NOPERM, 0,
+				      "live changes need " GUARD_FLAG "=1 (it is %s); nothing was "
+				      "sent",
+				      in->flag ? "not 1" : "unset");
 			return;
 		}
 	}
@@ -235,28 +195,29 @@ void guard_check(const struct guard_in *in, struct guard_verdict *v)
 	/* 6. the decision it was made from is young enough, and the campaign's
 	 *    latest decision (arms) still has what it acts on */
 	if (!in->decision_run_id || !*in->decision_run_id) {
-		refuse(v, "stale_decision", AELP_EXIT_GATE, 1,
-		       "the proposal names no decision run: its constraints cannot be checked again");
+		safety_refuse(v, "stale_decision", AELP_EXIT_GATE, 1,
+			      "the proposal names no decision run: its constraints cannot be "
+			      "checked again");
 		return;
 	}
 	if (in->narms == 0) {
-		refuse(v, "stale_decision", AELP_EXIT_GATE, 1,
-		       "decision run %s has no bandit_decisions rows for the campaign",
-		       checked_run(in));
+		safety_refuse(v, "stale_decision", AELP_EXIT_GATE, 1,
+			      "decision run %s has no bandit_decisions rows for the campaign",
+			      checked_run(in));
 		return;
 	}
 	if (!isnan(in->decision_age) && in->decision_age > in->max_age) {
-		refuse(v, "stale_decision", AELP_EXIT_GATE, 1,
-		       "stale: decision run %s is %.1f h old, older than --max-age (%.1f h)",
-		       in->decision_run_id, in->decision_age / 3600, in->max_age / 3600);
+		safety_refuse(v, "stale_decision", AELP_EXIT_GATE, 1,
+			      "stale: decision run %s is %.1f h old, older than --max-age (%.1f h)",
+			      in->decision_run_id, in->decision_age / 3600, in->max_age / 3600);
 		return;
 	}
 	if (is(act, "pause_arm") || is(act, "promote_arm")) {
 		arm = guard_find(in->arms, in->narms, in->arm_id);
 		if (!arm) {
-			refuse(v, "stale_decision", AELP_EXIT_GATE, 1,
-			       "arm %s is not in decision run %s: it is no longer available",
-			       in->arm_id, checked_run(in));
+			safety_refuse(v, "stale_decision", AELP_EXIT_GATE, 1,
+				      "arm %s is not in decision run %s: it is no longer available",
+				      in->arm_id, checked_run(in));
 			return;
 		}
 	}
@@ -270,17 +231,17 @@ void guard_check(const struct guard_in *in, struct guard_verdict *v)
 		for (i = 0; i < in->nweights; i++) {
 			const struct guard_arm *a = guard_find(in->arms, in->narms, in->weights[i].arm_id);
 			if (a && a->cac_capped && in->weights[i].share > 0) {
-				refuse(v, "cac_cap", AELP_EXIT_GATE, 1,
-				       "arm %s is CAC-capped in decision run %s but would get %.10g "
-				       "of the traffic", a->arm_id, checked_run(in),
-				       in->weights[i].share);
+				safety_refuse(v, "cac_cap", AELP_EXIT_GATE, 1,
+					      "arm %s is CAC-capped in decision run %s but would "
+					      "get %.10g of the traffic", a->arm_id,
+					      checked_run(in), in->weights[i].share);
 				return;
 			}
 		}
 	if (is(act, "promote_arm") && arm->cac_capped) {
-		refuse(v, "cac_cap", AELP_EXIT_GATE, 1,
-		       "arm %s is CAC-capped in decision run %s: it cannot be promoted", arm->arm_id,
-		       checked_run(in));
+		safety_refuse(v, "cac_cap", AELP_EXIT_GATE, 1,
+			      "arm %s is CAC-capped in decision run %s: it cannot be promoted",
+			      arm->arm_id, checked_run(in));
 		return;
 	}
 
@@ -288,26 +249,27 @@ void guard_check(const struct guard_in *in, struct guard_verdict *v)
 	if (is(act, "pause_arm")) {
 		size_t left = 0;
 		if (is(f.leader, arm->arm_id)) {
-			refuse(v, "last_arm", AELP_EXIT_GATE, 1,
-			       "arm %s is the leader of decision run %s: the leader is not paused",
-			       arm->arm_id, checked_run(in));
+			safety_refuse(v, "last_arm", AELP_EXIT_GATE, 1,
+				      "arm %s is the leader of decision run %s: the leader is not "
+				      "paused",
+				      arm->arm_id, checked_run(in));
 			return;
 		}
 		for (i = 0; i < in->narms; i++)
 			if (!in->arms[i].paused && &in->arms[i] != arm)
 				left++;
 		if (left == 0) {
-			refuse(v, "last_arm", AELP_EXIT_GATE, 1,
-			       "arm %s is the campaign's last available arm", arm->arm_id);
+			safety_refuse(v, "last_arm", AELP_EXIT_GATE, 1,
+				      "arm %s is the campaign's last available arm", arm->arm_id);
 			return;
 		}
 	}
 
 	/* 10. live: every check passed, but there is no client to send with */
 	if (in->live) {
-		refuse(v, "client", AELP_EXIT_NOPERM, 0,
-		       "the ad-platform clients are not built yet (a later issue adds them); "
-		       "nothing was sent");
+		safety_refuse(v, "client", AELP_EXIT_NOPERM, 0,
+			      "the ad-platform clients are not built yet (a later issue adds "
+			      "them); nothing was sent");
 		return;
 	}
 
@@ -327,14 +289,4 @@ void guard_check(const struct guard_in *in, struct guard_verdict *v)
 		snprintf(v->reason, sizeof v->reason,
 			 "shadow: promote arm %s (not CAC-capped) in decision run %s", arm->arm_id,
 			 checked_run(in));
-}
-
-void guard_customer_id(const char *cid, char *out, size_t outsz)
-{
-	size_t n = 0;
-	for (; cid && *cid && n + 1 < outsz; cid++)
-		if (*cid != '-')
-			out[n++] = *cid;
-	if (outsz)
-		out[n] = '\0';
 }

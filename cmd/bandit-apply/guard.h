@@ -10,6 +10,8 @@
 
 #include <stddef.h>
 
+#include "safety.h"
+
 #define GUARD_FLAG "AELP2_ALLOW_BANDIT_MUTATIONS"
 #define GUARD_BUDGET_EPS 1e-9      /* non-leader shares may pass the budget by this much */
 #define GUARD_SUM_EPS 1e-6         /* a rotation's weights sum to 1 within this */
@@ -70,23 +72,16 @@ struct guard_figures {
 	size_t capped;               /* the decision's arms marked cac_capped */
 };
 
-struct guard_verdict {
-	int allowed;
-	const char *guardrail;       /* the check that decided a refusal; NULL when allowed */
-	const char *flag;            /* GUARD_FLAG when the flag was checked (--live), else NULL */
-	int code;                    /* exit code of the attempt: 0, 1, 65 or 77 */
-	int mark_refused;            /* the proposal's status becomes refused */
-	char reason[512];
-};
-
 /*
- * Every check in order; the first that fails decides:
- *   proposal (65), approval (77), already_applied (1), already_refused (1),
+ * Every check in order; the first that fails decides (v: flag GUARD_FLAG
+ * once the flag was checked, with --live past the approval):
+ *   proposal (65), approval (77), already_applied (1), already_refused (1)
+ *   (the last three: safety_status_gate),
  *   flag (--live, 77), stale_decision (1), exploration_budget (1),
  *   cac_cap (1), last_arm (1), client (--live, 77).
  * The four guardrails stale_decision..last_arm set mark_refused.
  */
-void guard_check(const struct guard_in *in, struct guard_verdict *v);
+void guard_check(const struct guard_in *in, struct safety_verdict *v);
 
 /* The figures of in (leader, sums, counts), as guard_check() sees them. */
 void guard_figures(const struct guard_in *in, struct guard_figures *f);
@@ -101,9 +96,5 @@ const struct guard_arm *guard_find(const struct guard_arm *arms, size_t n, const
 
 /* 1 for the four actions bandit-propose writes. */
 int guard_action_known(const char *action);
-
-/* The Google Ads customer id as the URL wants it: digits only (the '-'
- * dropped), in out (outsz bytes). */
-void guard_customer_id(const char *cid, char *out, size_t outsz);
 
 #endif

@@ -3,7 +3,8 @@
  * under the guardrails, re-checked now against the latest decisions.
  * Shadow by default; every attempt, allowed or refused, leaves a
  * safety_events row.  The checks are guard.c's, the warehouse side
- * apply.c's.
+ * apply.c's; the run (one transaction, output after the commit) is
+ * common/safety.c's.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 #include "opts.h"
 #include "report.h"
 #include "review.h"
+#include "safety.h"
 #include "warehouse.h"
 
 enum { O_LIVE = 1000, O_ACTOR, O_MAXAGE, O_QUIET = 'q' };
@@ -137,19 +139,6 @@ static void on_opt(int id, const char *arg, void *ctx)
 	}
 }
 
-static int worse(int have, int code)
-{
-	static const int rank[] = { 0, 1, 65, 77 };
-	int i, r1 = 0, r2 = 0;
-	for (i = 0; i < 4; i++) {
-		if (rank[i] == have)
-			r1 = i;
-		if (rank[i] == code)
-			r2 = i;
-	}
-	return r2 > r1 ? code : have;
-}
-
 static void print_attempt(FILE *out, FILE *err, const struct attempt *t, int quiet)
 {
 	fputs("{", out);
@@ -174,98 +163,47 @@ static void print_attempt(FILE *out, FILE *err, const struct attempt *t, int qui
 			t->proposal_id, t->guardrail, t->code, t->reason, t->event_id);
 }
 
+struct ctx {
+	struct apply_opts o;
+	int quiet;
+};
+
+static int attempt(struct wh *w, const char *id, void *ctx, FILE *out, FILE *msg,
+		   struct safety_attempt *r, struct wh_err *err)
+{
+	const struct ctx *c = ctx;
+	struct attempt t;
+
+	if (apply_attempt(w, w->set, &c->o, id, &t, err) != 0) {
+		attempt_free(&t);
+		return -1;
+	}
+	print_attempt(out, msg, &t, c->quiet);
+	r->allowed = t.allowed;
+	r->code = t.code;
+	r->rows = t.rows;
+	attempt_free(&t);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct args a = { 0 };
-	struct apply_opts o = { 0 };
-	struct schema_set *set;
-	struct wh *w;
-	struct wh_err err = { 0 }, end_err = { 0 };
-	char **ids = NULL, *obuf = NULL, *ebuf = NULL, details[96];
-	size_t nids = 0, olen = 0, elen = 0, i;
-	int first, rc = 0, owned = 0, applied = 0, refused = 0;
-	long long rows = 0;
-	FILE *out, *msg;
+	struct ctx c = { 0 };
+	struct safety_run run = { "bandit-apply", REVIEW_BANDIT, attempt, &c };
+	int first, rc;
 
 	a.actor = "bandit-apply";
 	a.max_age = GUARD_MAX_AGE_DEFAULT;
 	first = opts_parse(&spec, argc, argv, on_opt, &a);
 	out_init();
-	o.live = a.live;
-	o.actor = a.actor;
-	o.max_age = a.max_age;
-	o.run_id = flow_run_id();
-	o.flag = getenv(GUARD_FLAG);
-
-	set = schema_load(NULL);
-	w = wh_open_env(set, WH_OPEN_WRITE, &err);
-	if (!w)
-		die(err.code ? err.code : AELP_EXIT_SOFTWARE, "%s", err.msg);
-	if (wh_load_begin(w, WH_UPSERT, NULL, &err) != 0)
-		goto fail;
-	if (first < argc) {
-		ids = argv + first;
-		nids = (size_t)(argc - first);
-	} else {
-		if (apply_approved_ids(w, &ids, &nids, &err) != 0)
-			goto fail;
-		owned = 1;
-	}
-
-	out = open_memstream(&obuf, &olen);
-	msg = open_memstream(&ebuf, &elen);
-	if (!out || !msg)
-		die(AELP_EXIT_SOFTWARE, "out of memory");
-	for (i = 0; i < nids; i++) {
-		struct attempt t;
-		if (apply_attempt(w, set, &o, ids[i], &t, &err) != 0) {
-			attempt_free(&t);
-			fclose(out);
-			fclose(msg);
-			free(obuf);
-			free(ebuf);
-			goto fail;
-		}
-		print_attempt(out, msg, &t, a.quiet);
-		rc = worse(rc, t.code);
-		rows += t.rows;
-		if (t.allowed)
-			applied++;
-		else
-			refused++;
-		attempt_free(&t);
-	}
-	if (fclose(out) != 0 || fclose(msg) != 0)
-		die(AELP_EXIT_SOFTWARE, "out of memory");
-	if (wh_load_end(w, 1, NULL, &err) != 0) {
-		free(obuf);
-		free(ebuf);
-		wh_close(w);
-		die(err.code ? err.code : AELP_EXIT_SOFTWARE, "%s (nothing was applied)", err.msg);
-	}
-	wh_close(w);
-
-	/* only what was committed is reported */
-	fwrite(obuf, 1, olen, stdout);
-	fflush(stdout);
-	fwrite(ebuf, 1, elen, stderr);
-	free(obuf);
-	free(ebuf);
-	if (nids == 0)
-		warn("nothing approved to apply");
-	snprintf(details, sizeof details, "{\"applied\":%d,\"refused\":%d}", applied, refused);
-	step_report("bandit-apply", (long long)nids, rows, details);
-	if (owned) {
-		for (i = 0; i < nids; i++)
-			free(ids[i]);
-		free(ids);
-	}
-	schema_free(set);
+	c.quiet = a.quiet;
+	c.o.live = a.live;
+	c.o.actor = a.actor;
+	c.o.max_age = a.max_age;
+	c.o.run_id = flow_run_id();
+	c.o.flag = getenv(GUARD_FLAG);
+	rc = safety_run(&run, argv + first, (size_t)(argc - first));
 	out_finish();
 	return rc;
-
-fail:
-	wh_load_end(w, 0, NULL, &end_err);
-	wh_close(w);
-	die(err.code ? err.code : AELP_EXIT_SOFTWARE, "%s (nothing was applied)", err.msg);
 }

@@ -13,8 +13,9 @@
  * exactly normal up to the 53-bit resolution of the abscissa.  The tables
  * below were computed with mpmath at 40 digits (R solves the equal-area
  * construction so that the top layer closes at f(0) = 1) and rounded to the
- * nearest double.  Gammas by Marsaglia and Tsang (2000) with the squeeze
- * 1 - 0.0331 x^4 that skips the logarithm about 98% of the time, and
+ * nearest double.  Gammas by Marsaglia and Tsang (2000), their squeeze
+ * 1 - 0.0331 x^4 helped by a shape-aware one (gamma_mt) so that the
+ * logarithms are rare, and
  * Gamma(a) = Gamma(a + 1) U^(1/a) below shape 1.  Betas as X / (X + Y);
  * when a shape is below 1 the ratio is taken in logarithms, so tiny shapes
  * cannot underflow to 0/0.
@@ -32,6 +33,7 @@
 #include "cacband.h"
 #include "die.h"
 #include "mab.h"
+#include "xoshiro.h"
 
 /* The ziggurat: x[0] = V / f(R) (the base strip), x[1] = R, x[256] = 0;
  * f(x) = exp(-x^2 / 2), zig_f[i] = f(zig_x[i]).  R = 3.6541528853610087716  V = 0.0049286732339746553474 top residual 1.3316e-39 */
@@ -176,40 +178,14 @@ static const double zig_f[257] = {
  * on a local copy of the generator so that its state stays in registers. */
 #define HOT static inline __attribute__((always_inline))
 
-static uint64_t splitmix64(uint64_t *x)
-{
-	uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
 void mab_rng_seed(struct mab_rng *r, uint64_t seed)
 {
-	uint64_t x = seed;
-	int i;
-
-	for (i = 0; i < 4; i++)
-		r->s[i] = splitmix64(&x);
-	/* splitmix64 is a bijection of its counter: four outputs are never all 0 */
-}
-
-HOT uint64_t rotl(uint64_t x, int k)
-{
-	return (x << k) | (x >> (64 - k));
+	xoshiro_seed(r->s, seed);
 }
 
 HOT uint64_t next64(struct mab_rng *r)
 {
-	uint64_t *s = r->s, out = rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
-
-	s[2] ^= s[0];
-	s[3] ^= s[1];
-	s[1] ^= s[2];
-	s[0] ^= s[3];
-	s[2] ^= t;
-	s[3] = rotl(s[3], 45);
-	return out;
+	return xoshiro_next(r->s);
 }
 
 uint64_t mab_rng_next(struct mab_rng *r)

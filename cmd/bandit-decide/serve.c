@@ -197,6 +197,42 @@ static double pct(const double *v, size_t n, double p)
 	return n ? v[i ? i - 1 : 0] : 0;
 }
 
+#define CHUNK 1024        /* requests decided back to back before their answers are written */
+#define LAT_EVERY 8       /* every 8th decision is timed alone */
+
+/* One request's decision: the indexes of its arms, best first, in pick;
+ * returns how many. */
+static size_t decide_one(const struct req *x, const struct bd_input *in, const struct bd_run *r,
+			 struct camp_state *st, unsigned char *avail, double *scratch, size_t *pick)
+{
+	const struct bd_campaign *c = &in->c[x->camp];
+	struct camp_state *s = &st[x->camp];
+	const unsigned char *av = s->servable;
+	size_t n = c->narms, m = 0, k, j;
+
+	if (!x->list) {
+		m = s->nservable;
+	} else {
+		memset(avail, 0, n);
+		for (j = 0; j < x->nlist; j++)
+			avail[x->list[j]] = s->servable[x->list[j]];
+		for (j = 0; j < n; j++)
+			m += avail[j];
+		av = avail;
+	}
+	k = x->k < m ? x->k : m;
+	if (k == 0)
+		return 0;
+	if (contextual(r))
+		return lin_pick_slate(s->lin.ptr, n, x->x, r->p.policy, r->lin_alpha, av, k, &s->rng,
+				      scratch, pick);
+	if (r->p.policy == MAB_THOMPSON)
+		return mab_sample_prepared(s->prep, av, n, k, &s->rng, scratch, pick);
+	return mab_pick_slate(s->score, av, n, k,
+			      r->p.policy == MAB_EPSILON_GREEDY ? r->p.epsilon : 0.0, &s->rng,
+			      scratch, pick);
+}
+
 int bd_serve(const char *path, const struct bd_input *in, const struct bd_run *r, FILE *out,
 	     struct bd_serve_stats *stats, char *err, size_t errsz)
 {
@@ -207,7 +243,7 @@ int bd_serve(const char *path, const struct bd_input *in, const struct bd_run *r
 	size_t nq = 0, cap = 0, i, j, maxn = 1, maxd = 1;
 	unsigned char *avail;
 	double *scratch, *lat, t0, busy = 0;
-	size_t *pick;
+	size_t *picks, *got, nlat = 0;
 	char why[600];
 	int rc = 0;
 
@@ -232,69 +268,61 @@ int bd_serve(const char *path, const struct bd_input *in, const struct bd_run *r
 	}
 	avail = xcalloc(maxn, 1);
 	scratch = xcalloc(maxn + maxd, sizeof *scratch);
-	pick = xcalloc(maxn, sizeof *pick);
-	lat = xcalloc(nq + 1, sizeof *lat);
+	picks = xcalloc(CHUNK * maxn, sizeof *picks);
+	got = xcalloc(CHUNK, sizeof *got);
+	lat = xcalloc(nq / LAT_EVERY + 1, sizeof *lat);
 
+	/*
+	 * Decide a chunk of requests back to back, then write its answers:
+	 * the decisions' throughput is N over the chunks' deciding time, and
+	 * every LAT_EVERY-th decision is also timed alone for the latencies
+	 * (a clock read costs a tenth of a 10-arm decision).
+	 */
 	t0 = now_s();
-	for (i = 0; !rc && i < nq; i++) {
-		const struct req *x = &q[i];
-		const struct bd_campaign *c = &in->c[x->camp];
-		struct camp_state *s = &st[x->camp];
-		size_t n = c->narms, m = 0, k, got;
-		double a = now_s();
+	for (i = 0; !rc && i < nq; i += CHUNK) {
+		size_t end = i + CHUNK < nq ? i + CHUNK : nq, h;
+		double c0 = now_s();
 
-		const unsigned char *av = s->servable;
-
-		if (!x->list) {
-			m = s->nservable;
-		} else {
-			memset(avail, 0, n);
-			for (j = 0; j < x->nlist; j++)
-				avail[x->list[j]] = s->servable[x->list[j]];
-			for (j = 0; j < n; j++)
-				m += avail[j];
-			av = avail;
+		for (h = i; h < end; h++) {
+			if (h % LAT_EVERY == 0) {
+				double a = now_s();
+				got[h - i] = decide_one(&q[h], in, r, st, avail, scratch, picks + (h - i) * maxn);
+				lat[nlat++] = (now_s() - a) * 1e6;
+			} else {
+				got[h - i] = decide_one(&q[h], in, r, st, avail, scratch, picks + (h - i) * maxn);
+			}
 		}
-		k = x->k < m ? x->k : m;
-		if (k == 0)
-			got = 0;
-		else if (contextual(r))
-			got = lin_pick_slate(s->lin.ptr, n, x->x, r->p.policy, r->lin_alpha, av, k,
-					     &s->rng, scratch, pick);
-		else if (r->p.policy == MAB_THOMPSON)
-			got = mab_sample_prepared(s->prep, av, n, k, &s->rng, scratch, pick);
-		else
-			got = mab_pick_slate(s->score, av, n, k,
-					     r->p.policy == MAB_EPSILON_GREEDY ? r->p.epsilon : 0.0,
-					     &s->rng, scratch, pick);
-		lat[i] = now_s() - a;
-		busy += lat[i];
-		lat[i] *= 1e6;
+		busy += now_s() - c0;
+		for (h = i; h < end; h++) {
+			const struct req *x = &q[h];
+			const struct bd_campaign *c = &in->c[x->camp];
+			const size_t *pick = picks + (h - i) * maxn;
 
-		fputs("{\"request_id\":", out);
-		if (json_is_string(x->id))
-			jw_str(out, json_string_value(x->id), json_string_length(x->id));
-		else
-			jw_int(out, (long long)json_integer_value(x->id));
-		jw_kv_str(out, "campaign_id", c->campaign_id);
-		fputs(",\"arms\":[", out);
-		for (j = 0; j < got; j++) {
-			if (j)
-				fputc(',', out);
-			jw_str(out, c->arms[pick[j]].arm_id, strlen(c->arms[pick[j]].arm_id));
+			fputs("{\"request_id\":", out);
+			if (json_is_string(x->id))
+				jw_str(out, json_string_value(x->id), json_string_length(x->id));
+			else
+				jw_int(out, (long long)json_integer_value(x->id));
+			jw_kv_str(out, "campaign_id", c->campaign_id);
+			fputs(",\"arms\":[", out);
+			for (j = 0; j < got[h - i]; j++) {
+				if (j)
+					fputc(',', out);
+				jw_str(out, c->arms[pick[j]].arm_id, strlen(c->arms[pick[j]].arm_id));
+			}
+			fputs("]}\n", out);
 		}
-		fputs("]}\n", out);
-		if ((i & 1023) == 1023)
-			out_check(out);
+		out_check(out);
 	}
 	if (stats && !rc) {
 		stats->seconds = now_s() - t0;
 		stats->decide_seconds = busy;
 		stats->n = nq;
-		qsort(lat, nq, sizeof *lat, dbl_cmp);
-		stats->p50_us = pct(lat, nq, 50);
-		stats->p99_us = pct(lat, nq, 99);
-		stats->max_us = nq ? lat[nq - 1] : 0;
+		stats->timed = nlat;
+		qsort(lat, nlat, sizeof *lat, dbl_cmp);
+		stats->p50_us = pct(lat, nlat, 50);
+		stats->p99_us = pct(lat, nlat, 99);
+		stats->max_us = nlat ? lat[nlat - 1] : 0;
 	}
 	for (i = 0; i < nq; i++)
 		req_free(&q[i]);
@@ -304,7 +332,8 @@ int bd_serve(const char *path, const struct bd_input *in, const struct bd_run *r
 	free(st);
 	free(avail);
 	free(scratch);
-	free(pick);
+	free(picks);
+	free(got);
 	free(lat);
 	return rc;
 }

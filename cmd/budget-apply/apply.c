@@ -11,127 +11,15 @@
 #include "apply.h"
 #include "die.h"
 #include "ndjson.h"
+#include "review.h"
 #include "rowfill.h"
 #include "timefmt.h"
-
-#define GOOGLE_ADS_BASE "https://googleads.googleapis.com/v25"
 
 void attempt_free(struct attempt *a)
 {
 	free(a->change_id);
 	free(a->campaign_id);
 	memset(a, 0, sizeof *a);
-}
-
-/*
- * Timestamps are compared as instants here, not as text: the canonical form
- * drops a zero fraction, so "…:33Z" sorts after "…:33.5Z" as text.
- */
-static double epoch_of(const struct value *v)
-{
-	char *s = value_str(v);
-	double e;
-	if (timestamp_epoch(s, &e) != 0)
-		e = NAN;
-	free(s);
-	return e;
-}
-
-/* Is (e1, id1) later than (e2, id2)? */
-static int later(double e1, const char *id1, double e2, const char *id2)
-{
-	if (isnan(e2))
-		return !isnan(e1);
-	return e1 > e2 || (e1 == e2 && strcmp(id1, id2) > 0);
-}
-
-struct id_at {
-	double at;
-	char *id;
-};
-
-static int id_at_cmp(const void *a, const void *b)
-{
-	const struct id_at *x = a, *y = b;
-	if (x->at != y->at && !isnan(x->at) && !isnan(y->at))
-		return x->at < y->at ? -1 : 1;
-	return strcmp(x->id, y->id);
-}
-
-int apply_approved_ids(struct wh *w, char ***ids, size_t *n, struct wh_err *err)
-{
-	struct wh_query *q;
-	const struct value *v;
-	struct id_at *r = NULL;
-	size_t cap = 0, i;
-	int got;
-
-	*ids = NULL;
-	*n = 0;
-	q = wh_query_open(w, "SELECT change_id, created_at FROM canary_changes "
-			  "WHERE status = 'approved'", NULL, 0, err);
-	if (!q)
-		return -1;
-	while ((got = wh_query_next(q, &v, err)) == 1) {
-		if (*n == cap) {
-			cap = cap ? 2 * cap : 16;
-			r = xrealloc(r, cap * sizeof *r);
-		}
-		r[*n].id = value_str(&v[0]);
-		r[*n].at = epoch_of(&v[1]);
-		(*n)++;
-	}
-	wh_query_close(q);
-	if (*n > 1)
-		qsort(r, *n, sizeof *r, id_at_cmp);
-	if (*n)
-		*ids = xmalloc(*n * sizeof **ids);
-	for (i = 0; i < *n; i++)
-		(*ids)[i] = r[i].id;
-	free(r);
-	return got < 0 ? -1 : 0;
-}
-
-/* A text column of a fetched row, as new memory, or NULL when null. */
-static char *col_str(const struct rowfill *f, const char *col)
-{
-	const struct value *v = rowfill_get(f, col);
-	return v->kind == V_TEXT ? value_str(v) : NULL;
-}
-
-/* The latest approving decision on change_id (decided_at, then
- * approval_id): 1 (ids filled), 0 none, -1. */
-static int read_approval(struct wh *w, const char *change_id, char **approval_id, char **approver,
-			 struct wh_err *err)
-{
-	struct wh_param p = { "id", T_STRING, change_id };
-	struct wh_query *q;
-	const struct value *v;
-	double best = NAN;
-	int got, found = 0;
-
-	q = wh_query_open(w, "SELECT approval_id, approver, decided_at FROM canary_change_approvals "
-			  "WHERE change_id = @id AND decision = 'approved'", &p, 1, err);
-	if (!q)
-		return -1;
-	while ((got = wh_query_next(q, &v, err)) == 1) {
-		char *id = value_str(&v[0]);
-		double e = epoch_of(&v[2]);
-		if (!found || later(e, id, best, *approval_id)) {
-			if (found) {
-				free(*approval_id);
-				free(*approver);
-			}
-			*approval_id = id;
-			*approver = value_str(&v[1]);
-			best = e;
-			found = 1;
-		} else {
-			free(id);
-		}
-	}
-	wh_query_close(q);
-	return got < 0 ? -1 : found;
 }
 
 /*
@@ -239,8 +127,8 @@ char *apply_details(const char *customer_id, const char *budget_id, const struct
 	jw_key(f, "request");
 	if (customer_id && *customer_id && budget_id && *budget_id && have_figures) {
 		char *url, *res;
-		guard_customer_id(customer_id, cid, sizeof cid);
-		url = xasprintf(GOOGLE_ADS_BASE "/customers/%s/campaignBudgets:mutate", cid);
+		safety_customer_id(customer_id, cid, sizeof cid);
+		url = xasprintf(SAFETY_GOOGLE_ADS_BASE "/customers/%s/campaignBudgets:mutate", cid);
 		res = xasprintf("customers/%s/campaignBudgets/%s", cid, budget_id);
 		snprintf(amount, sizeof amount, "%lld", in->proposed_micros);
 		fputs("{\"method\":\"POST\"", f);
@@ -281,24 +169,13 @@ char *apply_details(const char *customer_id, const char *budget_id, const struct
 	return buf;
 }
 
-/* The proposal's status (and updated_at; applied_at too when applied). */
-static int set_status(struct wh *w, struct rowfill *row, const char *status, const char *now,
-		      int applied, struct wh_err *err)
-{
-	rowfill_text(row, "status", status);
-	rowfill_text(row, "updated_at", now);
-	if (applied)
-		rowfill_text(row, "applied_at", now);
-	return rowfill_write(w, row, err);
-}
-
 int apply_attempt(struct wh *w, const struct schema_set *set, const struct apply_opts *o,
 		  const char *change_id, struct attempt *a, struct wh_err *err)
 {
 	struct rowfill row = rowfill_new(set, "canary_changes");
-	struct rowfill ev = rowfill_new(set, "safety_events");
 	struct guard_in in = { 0 };
-	struct guard_verdict v = { 0 };
+	struct safety_verdict v = { 0 };
+	struct safety_event e;
 	struct guard_day day;
 	char now[TS_CANON_MAX], dkey[11];
 	char *customer = NULL, *budget = NULL, *platform = NULL, *status = NULL;
@@ -318,12 +195,13 @@ int apply_attempt(struct wh *w, const struct schema_set *set, const struct apply
 		v.code = AELP_EXIT_DATAERR;
 		snprintf(v.reason, sizeof v.reason, "no proposal '%s' in canary_changes", change_id);
 	} else {
-		a->campaign_id = col_str(&row, "campaign_id");
-		customer = col_str(&row, "customer_id");
-		budget = col_str(&row, "budget_id");
-		platform = col_str(&row, "platform");
-		status = col_str(&row, "status");
-		if (read_approval(w, change_id, &approval_id, &approver, err) < 0)
+		a->campaign_id = review_text(&row, "campaign_id");
+		customer = review_text(&row, "customer_id");
+		budget = review_text(&row, "budget_id");
+		platform = review_text(&row, "platform");
+		status = review_text(&row, "status");
+		if (review_latest_approval(w, REVIEW_BUDGET, change_id, &approval_id, &approver,
+					   err) < 0)
 			goto out;
 		if (guard_micros(value_num(rowfill_get(&row, "current_daily_budget")),
 				 &in.current_micros) != 0 ||
@@ -365,39 +243,40 @@ int apply_attempt(struct wh *w, const struct schema_set *set, const struct apply
 
 	/* the proposal's row: shadow-applied, or refused by a guardrail */
 	if (v.allowed || v.mark_refused) {
-		if (set_status(w, &row, v.allowed ? "shadow_applied" : "refused", now, v.allowed,
-			       err) != 0)
+		if (review_set_status(w, &row, v.allowed ? "shadow_applied" : "refused", now,
+				      v.allowed, err) != 0)
 			goto out;
 		a->rows++;
 	}
 
 	details = apply_details(customer, budget, &in, have_figures, approver);
-	rowfill_text(&ev, "event_id", a->event_id);
-	rowfill_text(&ev, "run_id", o->run_id);
-	rowfill_text(&ev, "occurred_at", now);
-	rowfill_text(&ev, "event_type", "budget_apply");
-	rowfill_text(&ev, "action", "update_budget");
-	rowfill_text(&ev, "actor", o->actor);
-	rowfill_bool(&ev, "allowed", v.allowed);
-	rowfill_bool(&ev, "shadow", !o->live);
-	rowfill_text(&ev, "flag", o->live ? GUARD_FLAG : NULL);
-	rowfill_text(&ev, "guardrail", v.guardrail);
-	rowfill_text(&ev, "reason", v.reason);
-	rowfill_int(&ev, "exit_code", v.code);
-	rowfill_text(&ev, "platform", platform);
-	rowfill_text(&ev, "customer_id", customer);
-	rowfill_text(&ev, "campaign_id", a->campaign_id);
-	rowfill_text(&ev, "budget_id", budget);
-	rowfill_text(&ev, "proposal_id", change_id);
-	rowfill_text(&ev, "approval_id", approval_id);
-	rowfill_text(&ev, "details", details);
-	if (rowfill_write(w, &ev, err) != 0)
+	e = (struct safety_event){
+		.event_id = a->event_id,
+		.run_id = o->run_id,
+		.occurred_at = now,
+		.event_type = "budget_apply",
+		.action = "update_budget",
+		.actor = o->actor,
+		.allowed = v.allowed,
+		.shadow = !o->live,
+		.flag = o->live ? GUARD_FLAG : NULL,
+		.guardrail = v.guardrail,
+		.reason = v.reason,
+		.exit_code = v.code,
+		.platform = platform,
+		.customer_id = customer,
+		.campaign_id = a->campaign_id,
+		.budget_id = budget,
+		.proposal_id = change_id,
+		.approval_id = approval_id,
+		.details = details,
+	};
+	if (safety_event_write(w, &e, err) != 0)
 		goto out;
 	a->rows++;
 	rc = 0;
 out:
 	rowfill_free(&row);
-	rowfill_free(&ev);
 	free(customer);
 	free(budget);
 	free(platform);

@@ -35,10 +35,6 @@ struct attempt {
 
 void attempt_free(struct attempt *a);
 
-/* The change_id of every approved proposal, oldest first (created_at,
- * change_id), in *ids (caller frees each and the array).  0 or -1. */
-int apply_approved_ids(struct wh *w, char ***ids, size_t *n, struct wh_err *err);
-
 /*
  * One attempt at change_id: the checks in order (guard.h), the proposal's
  * new status when a guardrail refused or the shadow apply passed, and its

@@ -4,7 +4,6 @@
  * rounding of currency to micros, no more.
  */
 #include <limits.h>
-#include <stdarg.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -31,116 +30,81 @@ static long long cap_micros(long long base, int pct)
 	return num;
 }
 
-static void refuse(struct guard_verdict *v, const char *guardrail, int code, int mark,
-		   const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-
-static void refuse(struct guard_verdict *v, const char *guardrail, int code, int mark,
-		   const char *fmt, ...)
-{
-	va_list ap;
-	v->allowed = 0;
-	v->guardrail = guardrail;
-	v->code = code;
-	v->mark_refused = mark;
-	va_start(ap, fmt);
-	vsnprintf(v->reason, sizeof v->reason, fmt, ap);
-	va_end(ap);
-}
-
 static double pct_of(long long d, long long base)
 {
 	return base ? 100.0 * (double)d / (double)base : 0.0;
 }
 
-void guard_check(const struct guard_in *in, struct guard_verdict *v)
+void guard_check(const struct guard_in *in, struct safety_verdict *v)
 {
 	char a[32], b[32], c[32], e[32], f[32];
-	const char *st = in->status ? in->status : "";
 	long long d = labs_ll(in->proposed_micros - in->current_micros), cap, room;
 
 	memset(v, 0, sizeof *v);
 
 	/* 2. the proposal's status and its approval */
-	if (!strcmp(st, "proposed") || !strcmp(st, "rejected") || !strcmp(st, "expired")) {
-		refuse(v, "approval", AELP_EXIT_NOPERM, 0, "not approved: status %s%s", st,
-		       !strcmp(st, "proposed") ? " — run proposal-review approve ID --by NAME" : "");
+	if (!safety_status_gate(in->status, in->have_approval, REVIEW_BUDGET, v))
 		return;
-	}
-	if (!strcmp(st, "shadow_applied") || !strcmp(st, "applied")) {
-		refuse(v, "already_applied", AELP_EXIT_GATE, 0,
-		       "already applied: status %s; a proposal is applied once", st);
-		return;
-	}
-	if (!strcmp(st, "refused")) {
-		refuse(v, "already_refused", AELP_EXIT_GATE, 0,
-		       "already refused by a guardrail: status refused; propose the change again");
-		return;
-	}
-	if (strcmp(st, "approved")) {
-		refuse(v, "approval", AELP_EXIT_NOPERM, 0, "not approved: unknown status '%s'", st);
-		return;
-	}
-	if (!in->have_approval) {
-		refuse(v, "approval", AELP_EXIT_NOPERM, 0,
-		       "status approved but no approval row in canary_change_approvals — run "
-		       "proposal-review approve ID --by NAME");
-		return;
-	}
 
 	/* 3. live: the flag, then the platform */
 	if (in->live) {
 		if (!in->flag || strcmp(in->flag, "1")) {
-			refuse(v, NULL, AELP_EXIT_NOPERM, 0,
-			       "live changes need " GUARD_FLAG "=1 (it is %s); nothing was sent",
-			       in->flag ? "not 1" : "unset");
+			safety_refuse(v, NULL, AELP_EXIT_NOPERM, 0,
+				      "live changes need " GUARD_FLAG "=1 (it is %s); nothing was "
+				      "sent",
+				      in->flag ? "not 1" : "unset");
 			v->flag = GUARD_FLAG;
 			return;
 		}
 		if (!in->platform || strcmp(in->platform, "google_ads")) {
-			refuse(v, "client", AELP_EXIT_NOPERM, 0,
-			       "live budget changes on %s are not built; nothing was sent",
-			       in->platform ? in->platform : "an unnamed platform");
+			safety_refuse(v, "client", AELP_EXIT_NOPERM, 0,
+				      "live budget changes on %s are not built; nothing was sent",
+				      in->platform ? in->platform : "an unnamed platform");
 			return;
 		}
 	}
 
 	/* 4. the request can be built */
 	if (!in->have_target) {
-		refuse(v, "target", AELP_EXIT_GATE, 1,
-		       "no customer_id or budget_id on the proposal: the request cannot name the budget");
+		safety_refuse(v, "target", AELP_EXIT_GATE, 1,
+			      "no customer_id or budget_id on the proposal: the request cannot "
+			      "name the budget");
 		return;
 	}
 
 	/* 5. the budget it was made against is still the budget */
 	if (in->latest_micros < 0) {
-		refuse(v, "stale_budget", AELP_EXIT_GATE, 1,
-		       "no budget snapshot of the campaign: cannot tell whether current %s is still "
-		       "the budget", guard_money(in->current_micros, a));
+		safety_refuse(v, "stale_budget", AELP_EXIT_GATE, 1,
+			      "no budget snapshot of the campaign: cannot tell whether current "
+			      "%s is still the budget", guard_money(in->current_micros, a));
 		return;
 	}
 	if (in->latest_micros != in->current_micros) {
-		refuse(v, "stale_budget", AELP_EXIT_GATE, 1,
-		       "stale: proposed against a budget of %s, the latest budget is %s",
-		       guard_money(in->current_micros, a), guard_money(in->latest_micros, b));
+		safety_refuse(v, "stale_budget", AELP_EXIT_GATE, 1,
+			      "stale: proposed against a budget of %s, the latest budget is %s",
+			      guard_money(in->current_micros, a),
+			      guard_money(in->latest_micros, b));
 		return;
 	}
 
 	/* 6. one change at most 5% */
 	cap = cap_micros(in->current_micros, GUARD_MAX_CHANGE_PCT);
 	if (d > cap) {
-		refuse(v, "max_change_pct", AELP_EXIT_GATE, 1,
-		       "change of %s (%.4g%%) from %s is over the %d%% cap of one change (%s)",
-		       guard_money(d, a), pct_of(d, in->current_micros),
-		       guard_money(in->current_micros, b), GUARD_MAX_CHANGE_PCT,
-		       guard_money(cap < 0 ? 0 : cap, c));
+		safety_refuse(v, "max_change_pct", AELP_EXIT_GATE, 1,
+			      "change of %s (%.4g%%) from %s is over the %d%% cap of one change "
+			      "(%s)",
+			      guard_money(d, a), pct_of(d, in->current_micros),
+			      guard_money(in->current_micros, b), GUARD_MAX_CHANGE_PCT,
+			      guard_money(cap < 0 ? 0 : cap, c));
 		return;
 	}
 
 	/* 7. never below the floor */
 	if (in->proposed_micros < in->floor_micros) {
-		refuse(v, "min_daily_budget", AELP_EXIT_GATE, 1,
-		       "proposed %s is below the floor of %s (--min-daily-budget)",
-		       guard_money(in->proposed_micros, a), guard_money(in->floor_micros, b));
+		safety_refuse(v, "min_daily_budget", AELP_EXIT_GATE, 1,
+			      "proposed %s is below the floor of %s (--min-daily-budget)",
+			      guard_money(in->proposed_micros, a),
+			      guard_money(in->floor_micros, b));
 		return;
 	}
 
@@ -148,21 +112,22 @@ void guard_check(const struct guard_in *in, struct guard_verdict *v)
 	cap = cap_micros(in->day_start_micros, GUARD_DAILY_CAP_PCT);
 	room = cap < 0 ? -1 : cap - (in->applied_today_micros < 0 ? 0 : in->applied_today_micros);
 	if (d > room) {
-		refuse(v, "daily_change_cap", AELP_EXIT_GATE, 1,
-		       "today's changes would reach %s: %s applied already + %s, over the %d%% cap "
-		       "of the day's start budget %s (%s)",
-		       guard_money(in->applied_today_micros > LLONG_MAX - d
-				   ? LLONG_MAX : in->applied_today_micros + d, a),
-		       guard_money(in->applied_today_micros, b), guard_money(d, c),
-		       GUARD_DAILY_CAP_PCT, guard_money(in->day_start_micros, e),
-		       guard_money(cap < 0 ? 0 : cap, f));
+		safety_refuse(v, "daily_change_cap", AELP_EXIT_GATE, 1,
+			      "today's changes would reach %s: %s applied already + %s, over the "
+			      "%d%% cap of the day's start budget %s (%s)",
+			      guard_money(in->applied_today_micros > LLONG_MAX - d
+					  ? LLONG_MAX : in->applied_today_micros + d, a),
+			      guard_money(in->applied_today_micros, b), guard_money(d, c),
+			      GUARD_DAILY_CAP_PCT, guard_money(in->day_start_micros, e),
+			      guard_money(cap < 0 ? 0 : cap, f));
 		return;
 	}
 
 	/* 9. live: every check passed, but there is no client to send with */
 	if (in->live) {
-		refuse(v, "client", AELP_EXIT_NOPERM, 0,
-		       "the Google Ads client is not built yet (a later issue adds it); nothing was sent");
+		safety_refuse(v, "client", AELP_EXIT_NOPERM, 0,
+			      "the Google Ads client is not built yet (a later issue adds it); "
+			      "nothing was sent");
 		v->flag = GUARD_FLAG;
 		return;
 	}
@@ -226,14 +191,4 @@ int guard_day_key(const char *ts, char *out)
 	memcpy(out, ts, 10);
 	out[10] = '\0';
 	return 0;
-}
-
-void guard_customer_id(const char *cid, char *out, unsigned long outsz)
-{
-	unsigned long n = 0;
-	for (; cid && *cid && n + 1 < outsz; cid++)
-		if (*cid != '-')
-			out[n++] = *cid;
-	if (outsz)
-		out[n] = '\0';
 }

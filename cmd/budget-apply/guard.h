@@ -8,6 +8,8 @@
  * the unit tests feed random portfolios through the same functions.
  */
 
+#include "safety.h"
+
 #define GUARD_MAX_CHANGE_PCT 5     /* one change: at most 5% of the current budget */
 #define GUARD_DAILY_CAP_PCT 10     /* one campaign, one UTC day: at most 10% of the day's start */
 #define GUARD_MAX_BUDGET 1e12      /* a budget beyond this (currency) is not a budget */
@@ -28,23 +30,16 @@ struct guard_in {
 	long long floor_micros;      /* --min-daily-budget */
 };
 
-struct guard_verdict {
-	int allowed;
-	const char *guardrail;       /* the check that refused; NULL when allowed or for the flag */
-	const char *flag;            /* the flag that refused, else NULL */
-	int code;                    /* exit code of the attempt: 0, 1 or 77 */
-	int mark_refused;            /* the proposal's status becomes refused (checks 4 to 8) */
-	char reason[512];
-};
-
 /*
- * Every check in order; the first that fails decides:
- *   approval / already_applied / already_refused   (status, approval row)
+ * Every check in order; the first that fails decides (v: guardrail NULL
+ * and flag GUARD_FLAG when the flag refused; flag GUARD_FLAG too when the
+ * missing client refused; code 0, 1 or 77; mark_refused for checks 4 to 8):
+ *   approval / already_applied / already_refused   (safety_status_gate)
  *   the flag and the platform                       (--live only)
  *   target, stale_budget, max_change_pct, min_daily_budget, daily_change_cap
  *   client                                          (--live: not built yet)
  */
-void guard_check(const struct guard_in *in, struct guard_verdict *v);
+void guard_check(const struct guard_in *in, struct safety_verdict *v);
 
 /* The running state of one campaign's UTC day, folded over the changes
  * applied (or shadow-applied) that day in the order they were applied. */
@@ -69,9 +64,5 @@ const char *guard_money(long long micros, char *buf);
 /* The UTC day "YYYY-MM-DD" of a canonical timestamp, in out (11 bytes):
  * 0, or -1 when ts is not one. */
 int guard_day_key(const char *ts, char *out);
-
-/* The Google Ads customer id as the URL wants it: digits only (the '-'
- * dropped), in out (outsz bytes). */
-void guard_customer_id(const char *cid, char *out, unsigned long outsz);
 
 #endif

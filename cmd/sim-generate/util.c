@@ -7,46 +7,22 @@
 #include "ndjson.h"
 #include "sim.h"
 #include "timefmt.h"
+#include "xoshiro.h"
 
 /* ---- xoshiro256** as a gsl_rng_type ---- */
 
 struct xo_state { uint64_t s[4]; };
 
-static uint64_t splitmix64(uint64_t *x)
-{
-	uint64_t z = (*x += 0x9E3779B97F4A7C15ULL);
-	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-	z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-	return z ^ (z >> 31);
-}
-
-static uint64_t rotl(uint64_t x, int k)
-{
-	return (x << k) | (x >> (64 - k));
-}
-
 static uint64_t xo_next(struct xo_state *st)
 {
-	uint64_t *s = st->s;
-	uint64_t r = rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
-
-	s[2] ^= s[0];
-	s[3] ^= s[1];
-	s[1] ^= s[2];
-	s[0] ^= s[3];
-	s[2] ^= t;
-	s[3] = rotl(s[3], 45);
-	return r;
+	return xoshiro_next(st->s);
 }
 
 static void xo_set(void *v, unsigned long seed)
 {
 	struct xo_state *st = v;
-	uint64_t x = (uint64_t)seed;
-	int i;
 
-	for (i = 0; i < 4; i++)
-		st->s[i] = splitmix64(&x);
+	xoshiro_seed(st->s, (uint64_t)seed);
 }
 
 static unsigned long xo_get(void *v)

@@ -29,14 +29,14 @@ static struct guard_in base(long long proposed)
 	return in;
 }
 
-static struct guard_verdict run(const struct guard_in *in)
+static struct safety_verdict run(const struct guard_in *in)
 {
-	struct guard_verdict v;
+	struct safety_verdict v;
 	guard_check(in, &v);
 	return v;
 }
 
-static const char *gr(const struct guard_verdict *v)
+static const char *gr(const struct safety_verdict *v)
 {
 	return v->guardrail ? v->guardrail : "(null)";
 }
@@ -44,7 +44,7 @@ static const char *gr(const struct guard_verdict *v)
 static void test_max_change(void)
 {
 	struct guard_in in = base(105 * M);
-	struct guard_verdict v = run(&in);
+	struct safety_verdict v = run(&in);
 	CHECK(v.allowed);
 	CHECK_INT(v.code, 0);
 	CHECK(v.guardrail == NULL);
@@ -86,7 +86,7 @@ static void test_max_change(void)
 static void test_floor(void)
 {
 	struct guard_in in = base(98 * M);
-	struct guard_verdict v;
+	struct safety_verdict v;
 	in.floor_micros = 98 * M;                /* exactly at the floor */
 	CHECK(run(&in).allowed);
 	in.floor_micros = 98 * M + 1;
@@ -105,7 +105,7 @@ static void test_floor(void)
 static void test_daily_cap(void)
 {
 	struct guard_in in = base(105 * M);
-	struct guard_verdict v;
+	struct safety_verdict v;
 
 	/* 5.00 applied today from a start of 100.00, current now 100.00 again */
 	in.applied_today_micros = 5 * M;
@@ -151,7 +151,7 @@ static void test_daily_cap(void)
 static void test_stale_target(void)
 {
 	struct guard_in in = base(104 * M);
-	struct guard_verdict v;
+	struct safety_verdict v;
 	in.latest_micros = 100 * M + 1;
 	v = run(&in);
 	CHECK_STR(gr(&v), "stale_budget");
@@ -179,7 +179,7 @@ static void test_status(void)
 {
 	static const char *const no[] = { "proposed", "rejected", "expired" };
 	struct guard_in in = base(200 * M);      /* would break every guardrail */
-	struct guard_verdict v;
+	struct safety_verdict v;
 	size_t i;
 
 	in.latest_micros = 1;
@@ -220,7 +220,7 @@ static void test_status(void)
 static void test_live(void)
 {
 	struct guard_in in = base(105 * M);
-	struct guard_verdict v;
+	struct safety_verdict v;
 
 	in.live = 1;
 	in.platform = "google_ads";
@@ -258,7 +258,7 @@ static void test_live(void)
 
 static void test_helpers(void)
 {
-	char b[32], d[11], c[64];
+	char b[32], d[11];
 	long long m = 0;
 	struct guard_day day;
 	struct guard_in in = base(0);
@@ -285,11 +285,6 @@ static void test_helpers(void)
 	CHECK_INT(guard_day_key("2026-11-31T00:00:00Z", d), -1);
 	CHECK_INT(guard_day_key("2026-11-30", d), -1);
 	CHECK_INT(guard_day_key(NULL, d), -1);
-
-	guard_customer_id("123-456-7890", c, sizeof c);
-	CHECK_STR(c, "1234567890");
-	guard_customer_id("1234567890", c, sizeof c);
-	CHECK_STR(c, "1234567890");
 
 	guard_day_init(&day);
 	in.current_micros = 80 * M;
@@ -374,7 +369,7 @@ static void test_property(void)
 		guard_day_init(&day);
 		for (k = 0; k < steps; k++) {
 			struct guard_in in = { 0 };
-			struct guard_verdict v;
+			struct safety_verdict v;
 			double cur, prop, u = unif(), r = unif();
 			long long d, oracle_start;
 			int oracle;

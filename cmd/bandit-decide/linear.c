@@ -126,12 +126,20 @@ double lin_ts_sample(const struct lin_arm *a, const double *x, double alpha,
 
 	for (j = 0; j < d; j++)
 		work[j] = mab_normal(rng);
-	/* x . (beta + alpha L z) */
+	/* x . (beta + alpha L z); each row's dot product in four independent
+	 * sums, so that the multiply-adds of a row overlap */
 	for (i = 0; i < d; i++) {
-		double lz = 0;
-		for (j = 0; j <= i; j++)
-			lz += a->L[i * d + j] * work[j];
-		s += x[i] * (a->beta[i] + alpha * lz);
+		const double *row = a->L + i * d;
+		double l0 = 0, l1 = 0, l2 = 0, l3 = 0;
+		for (j = 0; j + 4 <= i + 1; j += 4) {
+			l0 += row[j] * work[j];
+			l1 += row[j + 1] * work[j + 1];
+			l2 += row[j + 2] * work[j + 2];
+			l3 += row[j + 3] * work[j + 3];
+		}
+		for (; j <= i; j++)
+			l0 += row[j] * work[j];
+		s += x[i] * (a->beta[i] + alpha * ((l0 + l1) + (l2 + l3)));
 	}
 	return s;
 }

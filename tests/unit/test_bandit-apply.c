@@ -13,6 +13,7 @@
 #include "../../cmd/bandit-apply/apply.h"
 #include "../../cmd/bandit-apply/guard.h"
 #include "harness.h"
+#include "xoshiro.h"
 
 /* The decision r1 of one campaign: a1 leads with 0.90, a2 0.06, a3 0.04,
  * a4 CAC-capped at 0; exploration budget 0.10. */
@@ -474,10 +475,7 @@ static uint64_t rng = 0x2545f4914f6cdd1dULL;
 
 static uint64_t next(void)     /* splitmix64: fixed seed, same draws everywhere */
 {
-	uint64_t z = (rng += 0x9e3779b97f4a7c15ULL);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
+	return splitmix64(&rng);
 }
 
 static double unif(void)

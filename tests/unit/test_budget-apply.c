@@ -10,6 +10,7 @@
 #include "../../cmd/budget-apply/apply.h"
 #include "../../cmd/budget-apply/guard.h"
 #include "harness.h"
+#include "xoshiro.h"
 
 #define M 1000000LL    /* micros per currency unit */
 
@@ -332,10 +333,7 @@ static uint64_t rng = 0x9e3779b97f4a7c15ULL;
 
 static uint64_t next(void)     /* splitmix64: fixed seed, same draws everywhere */
 {
-	uint64_t z = (rng += 0x9e3779b97f4a7c15ULL);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
+	return splitmix64(&rng);
 }
 
 static double unif(void)

@@ -75,6 +75,13 @@ bandit_decide() {
   bandit-decide --date "$BANDIT_DAY" --lookback "$BANDIT_LOOKBACK" $BANDIT_ARGS | bq-load --upsert
 }
 bandit_propose() {
+  # A night without ad rows decides nothing (bandit-decide says so and exits 0);
+  # then there is nothing to propose either.
+  if [ "$(bq-extract --param "r=$AELP2_RUN_ID" --query \
+        "SELECT COUNT(*) AS n FROM bandit_decisions WHERE run_id = @r")" = '{"n":0}' ]; then
+    echo "bandit_propose: no decisions in $AELP2_RUN_ID, nothing to propose" >&2
+    return 0
+  fi
   # shellcheck disable=SC2086
   bandit-propose --decision-run "$AELP2_RUN_ID" $BANDIT_PROPOSE_ARGS | bq-load --upsert
 }

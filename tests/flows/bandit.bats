@@ -99,3 +99,18 @@ q() { bq-extract --query "$1"; }
     bq-extract "$t" | jq -c 'del(.decided_at, .created_at, .updated_at)' | sort; done | sha256sum)" = "$before" ]
   [ "$(q "SELECT COUNT(*) AS n FROM bandit_change_proposals" | jq .n)" -eq "$n" ]
 }
+
+@test "a night with no arm to decide on: the bandit steps run, decide nothing and propose nothing" {
+  # (the warehouse gate already stops a night without any ad rows; here the
+  # campaign asked for has none)
+  export AELP2_SIM_ARGS="--users 5" AELP2_BANDIT_ARGS="--campaign-id no-such-campaign"
+  run --separate-stderr "$REPO/pipelines/nightly.sh" $D1
+  [ "$status" -eq 0 ] || { echo "$stderr"; false; }
+  q "SELECT step, status FROM ops_flow_runs WHERE run_id = 'nightly-$D1' ORDER BY started_at" |
+    jq -s -e 'map(.step) == ["ingest", "gx_gate", "budget_propose", "bandit_decide", "bandit_propose",
+                             "budget_apply", "bandit_apply"] and all(.status == "ok")'
+  [[ "$stderr" == *"bandit_propose: no decisions in nightly-$D1, nothing to propose"* ]]
+  for t in bandit_decisions bandit_change_proposals ab_experiments safety_events; do
+    [ "$(q "SELECT COUNT(*) AS n FROM $t")" = '{"n":0}' ]
+  done
+}

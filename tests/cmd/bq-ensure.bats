@@ -22,7 +22,7 @@ load ../helpers
   bq-ensure >/dev/null 2>&1
   for t in training_episodes safety_events ab_experiments ab_exposures fidelity_evaluations \
       canary_changes canary_budgets_snapshot bandit_decisions bandit_context_decisions bandit_change_proposals \
-      bandit_change_approvals platform_skeletons journey_paths_daily segment_scores_daily \
+      bandit_change_approvals platform_skeletons journey_paths_daily journey_transitions_daily segment_scores_daily \
       segment_audience_map value_uploads_log ops_flow_runs ops_alerts channel_attribution_weekly \
       youtube_reach_estimates ads_campaign_performance ads_ad_performance ga4_aggregates \
       gaelp_users.journey_sessions gaelp_users.persistent_touchpoints mmm_runs mmm_curves \

@@ -16,6 +16,10 @@
 #   AELP2_BANDIT_LOOKBACK  bandit-decide's window in days (default 30)
 #   AELP2_BANDIT_ARGS    more bandit-decide options, e.g. "--exploration 0.2"
 #   AELP2_BANDIT_PROPOSE_ARGS  more bandit-propose options, e.g. "--min-trials 500"
+#   AELP2_JOURNEY_ARGS   more journey-summarize options, e.g. "--lookback 60 --collapse"
+#   AELP2_TOUCH_ARGS     more touch-attribute options, e.g. "--model last_click,data_driven"
+#   AELP2_ATTRIBUTION_WINDOW_ACQUISITION_DAYS, AELP2_ATTRIBUTION_WINDOW_OTHER_DAYS
+#                        touch-attribute's GA4 lookback windows (30 and 90)
 #
 # The run id is nightly-DAY, so re-running a day replaces that run's rows
 # (upserts on every table's key) and adds no duplicates.
@@ -89,10 +93,29 @@ export -f bandit_decide bandit_propose
 step bandit_decide -- bash -c 'set -euo pipefail; bandit_decide'
 step bandit_propose -- bash -c 'set -euo pipefail; bandit_propose'
 
-# 5. More models and decisions run here (each later capability adds its
-#    step: journey-summarize, ...).
+# 5. Journeys and attribution.  journey-summarize writes the day's paths and
+#    transitions (journey_paths_daily, journey_transitions_daily), the input
+#    of the weekly channel attribution; touch-attribute credits the
+#    conversions of the last days to their touches (attribution_touchpoints),
+#    re-attributing the trailing days for conversions that arrive late.
+#    A backfill summarizes and attributes every day it ingested.
+export JOURNEY_ARGS="${AELP2_JOURNEY_ARGS:-}" TOUCH_ARGS="${AELP2_TOUCH_ARGS:-}" FLOW_DAYS="$days"
+journey_summarize() {
+  # shellcheck disable=SC2086
+  journey-summarize --date "$BANDIT_DAY" --days "$FLOW_DAYS" $JOURNEY_ARGS | bq-load --upsert
+}
+touch_attribute() {
+  # shellcheck disable=SC2086
+  touch-attribute --date "$BANDIT_DAY" --trailing-days "$(( FLOW_DAYS > 4 ? FLOW_DAYS - 1 : 3 ))" $TOUCH_ARGS |
+    bq-load --upsert
+}
+export -f journey_summarize touch_attribute
+step journey_summarize -- bash -c 'set -euo pipefail; journey_summarize'
+step touch_attribute -- bash -c 'set -euo pipefail; touch_attribute'
 
-# 6. Actions, last: what a person approved since the last run is shadow-
+# 6. More models and decisions run here as their issues land.
+
+# 7. Actions, last: what a person approved since the last run is shadow-
 #    applied with every guardrail checked again.  A refusal (exit 1 or 77)
 #    leaves its alert and stops the flow here; nothing before it is undone.
 step budget_apply -- budget-apply

@@ -8,6 +8,8 @@
 #                        daily rows modelled as 104 weeks); e.g. "--grain day"
 #   AELP2_MMM_VALIDATE_ARGS  mmm-validate options (default none)
 #   AELP2_MMM_USE_UPLIFT=1   uplift segments enter the model as covariates
+#   AELP2_CHANNEL_ATTRIBUTE_ARGS  channel-attribute's models and options (default every
+#                        model: first,last,linear,position,markov,shapley,shapley-ordered,fractribution)
 #
 # The run id is weekly-DAY; re-running it replaces that run's rows.
 set -euo pipefail
@@ -49,6 +51,20 @@ export here
 step mmm_fit -- bash -c 'set -euo pipefail; mmm_fit'
 step mmm_validate -- bash -c 'set -euo pipefail; mmm_validate'
 
-# 3. More models run here (each later capability adds its step:
-#    channel-attribute, ltv-fit, ...).
+# 3. Channel attribution of the week (Monday to DAY): the week's paths from
+#    journey_paths_daily, every model, into channel_attribution_weekly.
+export ATTR_WEEK="$(date -u -d "$day - $(( $(date -u -d "$day" +%u) - 1 )) days" +%F)" ATTR_END="$day"
+export ATTR_ARGS="${AELP2_CHANNEL_ATTRIBUTE_ARGS---model first,last,linear,position,markov,shapley,shapley-ordered,fractribution}"
+channel_attribute() {
+  bq-extract --param "a=$ATTR_WEEK" --param "b=$ATTR_END" --query "
+    SELECT path, SUM(conversions) AS conversions, TOTAL(conversion_value) AS conversion_value,
+           SUM(non_conversions) AS nulls
+    FROM journey_paths_daily WHERE date BETWEEN @a AND @b GROUP BY path ORDER BY path" |
+    # shellcheck disable=SC2086
+    channel-attribute --week "$ATTR_WEEK" $ATTR_ARGS | bq-load --upsert
+}
+export -f channel_attribute
+step channel_attribute -- bash -c 'set -euo pipefail; channel_attribute'
+
+# 4. More models run here (each later capability adds its step: ltv-fit, ...).
 echo "weekly: $AELP2_RUN_ID done" >&2

@@ -24,7 +24,7 @@ enum { O_DAYS = 'd', O_LOOKBACK = 'l', O_COLLAPSE = 'c', O_QUIET = 'q', O_DATE =
 static const struct opt options[] = {
 	{ O_DATE, "date", 0, "DAY", "the last day summarized (default: yesterday, UTC)" },
 	{ O_ASOF, "as-of", 0, "DAY", "read sessions started up to the end of DAY >= --date (default --date): settled journeys" },
-	{ O_DAYS, "days", 'd', "N", "summarize the N days ending at --date, 1 to 366 (default 1)" },
+	{ O_DAYS, "days", 'd', "N", "summarize the N days ending at --date, 1 to 3660 (default 1)" },
 	{ O_LOOKBACK, "lookback", 'l', "L", "path lookback in days before each journey's end, 0 to 365 (default 30)" },
 	{ O_COLLAPSE, "collapse", 'c', NULL, "collapse consecutive repeats of a channel (fractribution's exposure)" },
 	{ O_MAXLEN, "max-length", 0, "N", "keep only the last N channels of a path (trimLongPath; default 0: all)" },
@@ -110,7 +110,7 @@ static void on_opt(int id, const char *arg, void *ctx)
 			usage_error(&spec, "--date: '%s' is not a day (YYYY-MM-DD)", arg);
 		a->date = arg;
 		break;
-	case O_DAYS: a->days = (int)opt_long("days", arg, 1, 366); break;
+	case O_DAYS: a->days = (int)opt_long("days", arg, 1, 3660); break;
 	case O_LOOKBACK: a->lookback = (int)opt_long("lookback", arg, 0, 365); break;
 	case O_COLLAPSE: a->collapse = 1; break;
 	case O_MAXLEN: a->max_len = (int)opt_long("max-length", arg, 0, 100000); break;

@@ -138,7 +138,7 @@ static void on_opt(int id, const char *arg, void *ctx)
 			usage_error(&spec, "--date: '%s' is not a day (YYYY-MM-DD)", arg);
 		a->date = arg;
 		break;
-	case O_TRAIL: a->trailing = (int)opt_long("trailing-days", arg, 0, 366); break;
+	case O_TRAIL: a->trailing = (int)opt_long("trailing-days", arg, 0, 3660); break;
 	case O_HALF: a->o.half_life = opt_double("half-life", arg, 1e-6, 1e6); break;
 	case O_TOUCHES:
 		if (strcmp(arg, "clicks") == 0)

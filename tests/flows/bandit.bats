@@ -17,7 +17,7 @@ q() { bq-extract --query "$1"; }
   [ "$status" -eq 0 ] || { echo "$stderr"; false; }
   q "SELECT step, status FROM ops_flow_runs WHERE run_id = 'nightly-$D1' ORDER BY started_at" |
     jq -s -e 'map(.step) == ["ingest", "gx_gate", "budget_propose", "bandit_decide", "bandit_propose",
-                             "budget_apply", "bandit_apply"] and all(.status == "ok")'
+                             "journey_summarize", "touch_attribute", "budget_apply", "bandit_apply"] and all(.status == "ok")'
 
   # Decisions: one row per available ad of every campaign; per campaign the
   # shares sum to 1, one leader, the other arms within the 10% budget, and
@@ -108,7 +108,7 @@ q() { bq-extract --query "$1"; }
   [ "$status" -eq 0 ] || { echo "$stderr"; false; }
   q "SELECT step, status FROM ops_flow_runs WHERE run_id = 'nightly-$D1' ORDER BY started_at" |
     jq -s -e 'map(.step) == ["ingest", "gx_gate", "budget_propose", "bandit_decide", "bandit_propose",
-                             "budget_apply", "bandit_apply"] and all(.status == "ok")'
+                             "journey_summarize", "touch_attribute", "budget_apply", "bandit_apply"] and all(.status == "ok")'
   [[ "$stderr" == *"bandit_propose: no decisions in nightly-$D1, nothing to propose"* ]]
   for t in bandit_decisions bandit_change_proposals ab_experiments safety_events; do
     [ "$(q "SELECT COUNT(*) AS n FROM $t")" = '{"n":0}' ]

@@ -14,7 +14,7 @@ D2=2026-06-01
   [ "$status" -eq 0 ] || { echo "$stderr"; false; }
   bq-extract --query "SELECT step, status FROM ops_flow_runs WHERE run_id = 'nightly-$D1' ORDER BY started_at" |
     jq -s -e 'map(.step) == ["ingest", "gx_gate", "budget_propose", "bandit_decide", "bandit_propose",
-                             "budget_apply", "bandit_apply"] and all(.status == "ok")'
+                             "journey_summarize", "touch_attribute", "budget_apply", "bandit_apply"] and all(.status == "ok")'
   # Shadow proposals, each with the caps in its notes.
   bq-extract --query "SELECT * FROM canary_changes" > "$BATS_TEST_TMPDIR/changes"
   jq -s -e 'length > 0 and all(.run_id == "nightly-'$D1'" and .status == "proposed" and .shadow == true

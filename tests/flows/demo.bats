@@ -26,7 +26,7 @@ DAY=2026-06-01
   echo "$output" | grep -E "^  nightly-$DAY +bandit_decide +ok +in +[0-9]+ +out +[1-9][0-9]* "
   echo "$output" | grep -E "^  nightly-$DAY +bandit_propose +ok "
   echo "$output" | grep -E "^  nightly-$DAY +bandit_apply +ok "
-  [ "$(echo "$output" | grep -cE '^  (nightly|weekly)-[0-9-]+ +[a-z_]+ +(ok|failed) ')" -eq 17 ]
+  [ "$(echo "$output" | grep -cE '^  (nightly|weekly)-[0-9-]+ +[a-z_]+ +(ok|failed) ')" -eq 22 ]
   # The night's creatives: one leader per campaign with an eligible arm, and
   # the clearest loser paused in shadow by the person the demo plays.
   echo "$output" | grep -E "^  [0-9]+ [0-9]+ +cvr [0-9.]+% \([0-9.]+ to [0-9.]+\)  trials +[0-9]+  P\(best\) [0-9.]+ +share [0-9.]+%  leader$"

@@ -30,12 +30,14 @@ backfill() { # DAYS ending at $DAY
   [ "${lines[2]}" = '{"step":"budget_propose","status":"ok","exit_code":0}' ]
   [ "${lines[3]}" = '{"step":"bandit_decide","status":"ok","exit_code":0}' ]
   [ "${lines[4]}" = '{"step":"bandit_propose","status":"ok","exit_code":0}' ]
-  [ "${lines[5]}" = '{"step":"budget_apply","status":"ok","exit_code":0}' ]
-  [ "${lines[6]}" = '{"step":"bandit_apply","status":"ok","exit_code":0}' ]
-  [ "${#lines[@]}" -eq 7 ]
+  [ "${lines[5]}" = '{"step":"journey_summarize","status":"ok","exit_code":0}' ]
+  [ "${lines[6]}" = '{"step":"touch_attribute","status":"ok","exit_code":0}' ]
+  [ "${lines[7]}" = '{"step":"budget_apply","status":"ok","exit_code":0}' ]
+  [ "${lines[8]}" = '{"step":"bandit_apply","status":"ok","exit_code":0}' ]
+  [ "${#lines[@]}" -eq 9 ]
   # The ingest step's rows: what it loaded into the warehouse, table by table.
   loaded=$(bq-extract --query "SELECT rows_out FROM ops_flow_runs WHERE step = 'ingest'" | jq .rows_out)
-  total=$(counts | grep -v -e '^ops_' -e '^gx_' -e '^canary_changes ' -e '^bandit_' -e '^ab_experiments ' | awk '{ s += $2 } END { print s }')
+  total=$(counts | grep -v -e '^ops_' -e '^gx_' -e '^canary_changes ' -e '^bandit_' -e '^ab_experiments ' -e '^journey_' -e '^attribution_touchpoints ' | awk '{ s += $2 } END { print s }')
   [ "$loaded" -eq "$total" ]
   for t in ads_campaign_performance ads_ad_performance ga4_aggregates canary_budgets_snapshot \
            gaelp_users.journey_sessions gaelp_users.persistent_touchpoints; do
@@ -141,7 +143,8 @@ backfill() { # DAYS ending at $DAY
   [ "${lines[0]}" = '{"step":"gx_gate","status":"ok"}' ]
   [ "${lines[1]}" = '{"step":"mmm_fit","status":"ok"}' ]
   [ "${lines[2]}" = '{"step":"mmm_validate","status":"ok"}' ]
-  [ "${#lines[@]}" -eq 3 ]
+  [ "${lines[3]}" = '{"step":"channel_attribute","status":"ok"}' ]
+  [ "${#lines[@]}" -eq 4 ]
   # The fit's rows: one ok run of 52 weeks to DAY, six channels; the check's rows for the week.
   [ "$(bq-extract --query "SELECT run_id, status, grain, start_date, end_date FROM mmm_runs")" = \
     '{"run_id":"mmm-weekly-2026-03-31","status":"ok","grain":"week","start_date":"2025-04-02","end_date":"2026-03-31"}' ]

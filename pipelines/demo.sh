@@ -79,6 +79,17 @@ bq-extract --param "r=mmm-weekly-$history_end" --query "
          "  Robyn check: \(.robyn // "-")"'
 
 echo
+echo "Conversions each channel gets, by attribution model (channel-attribute, run weekly-$history_end):"
+bq-extract --param "r=weekly-$history_end" --query "
+  SELECT channel, model, conversions FROM channel_attribution_weekly WHERE run_id = @r ORDER BY channel, model" |
+  jq -rs 'if length == 0 then "  (no conversions in the week)" else
+    (["last", "first", "linear", "position", "markov", "shapley", "fractribution"]) as $m |
+    "  " + ("channel" + " " * 14 | .[0:14]) + ($m | map(. + " " * 14 | .[0:14]) | join("") | sub(" +$"; "")),
+    (group_by(.channel)[] | (map({(.model): .conversions}) | add) as $c |
+      "  " + (.[0].channel + " " * 14 | .[0:14]) +
+      ($m | map(($c[.] // 0) * 100 | round / 100 | tostring | . + " " * 14 | .[0:14]) | join("") | sub(" +$"; ""))) end'
+
+echo
 echo "Budget proposals of nightly-$day (shadow; CAC cap ${AELP2_CAC_CAP:-none}):"
 bq-extract --param "r=nightly-$day" --query "
   SELECT campaign_id, channel, current_daily_budget, proposed_daily_budget, change_pct, direction, status,

@@ -24,7 +24,23 @@ bq-ensure --quiet > /dev/null
 # 1. The gate: no model reads a table whose suite fails.
 step gx_gate --gate -- gx-check --all
 
-# 2. The media-mix model, then Robyn's method as its independent check.  The
+# 2. Channel attribution of the week (Monday to DAY): the week's paths from
+#    journey_paths_daily, every model, into channel_attribution_weekly.  It is
+#    quick and needs no media-mix run, so it goes first.
+export ATTR_WEEK="$(date -u -d "$day - $(( $(date -u -d "$day" +%u) - 1 )) days" +%F)" ATTR_END="$day"
+export ATTR_ARGS="${AELP2_CHANNEL_ATTRIBUTE_ARGS---model first,last,linear,position,markov,shapley,shapley-ordered,fractribution}"
+channel_attribute() {
+  bq-extract --param "a=$ATTR_WEEK" --param "b=$ATTR_END" --query "
+    SELECT path, SUM(conversions) AS conversions, TOTAL(conversion_value) AS conversion_value,
+           SUM(non_conversions) AS nulls
+    FROM journey_paths_daily WHERE date BETWEEN @a AND @b GROUP BY path ORDER BY path" |
+    # shellcheck disable=SC2086
+    channel-attribute --week "$ATTR_WEEK" $ATTR_ARGS | bq-load --upsert
+}
+export -f channel_attribute
+step channel_attribute -- bash -c 'set -euo pipefail; channel_attribute'
+
+# 3. The media-mix model, then Robyn's method as its independent check.  The
 #    input is kept whole in a file before the model reads it (a query that
 #    fails halfway fits nothing).  When the sampler's diagnostics fail, mmm-fit's mmm_runs
 #    row (with the diagnosis) still loads, and the flow stops there.
@@ -50,21 +66,6 @@ export -f mmm_fit mmm_validate
 export here
 step mmm_fit -- bash -c 'set -euo pipefail; mmm_fit'
 step mmm_validate -- bash -c 'set -euo pipefail; mmm_validate'
-
-# 3. Channel attribution of the week (Monday to DAY): the week's paths from
-#    journey_paths_daily, every model, into channel_attribution_weekly.
-export ATTR_WEEK="$(date -u -d "$day - $(( $(date -u -d "$day" +%u) - 1 )) days" +%F)" ATTR_END="$day"
-export ATTR_ARGS="${AELP2_CHANNEL_ATTRIBUTE_ARGS---model first,last,linear,position,markov,shapley,shapley-ordered,fractribution}"
-channel_attribute() {
-  bq-extract --param "a=$ATTR_WEEK" --param "b=$ATTR_END" --query "
-    SELECT path, SUM(conversions) AS conversions, TOTAL(conversion_value) AS conversion_value,
-           SUM(non_conversions) AS nulls
-    FROM journey_paths_daily WHERE date BETWEEN @a AND @b GROUP BY path ORDER BY path" |
-    # shellcheck disable=SC2086
-    channel-attribute --week "$ATTR_WEEK" $ATTR_ARGS | bq-load --upsert
-}
-export -f channel_attribute
-step channel_attribute -- bash -c 'set -euo pipefail; channel_attribute'
 
 # 4. More models run here (each later capability adds its step: ltv-fit, ...).
 echo "weekly: $AELP2_RUN_ID done" >&2

@@ -37,6 +37,9 @@ DAY=2026-06-01
   echo "$output" | grep -E "^  [0-9]+ [a-z_]+ +[0-9.]+ -> [0-9.]+ \(-?[0-9.]+%\) (up|down|hold) +(proposed|shadow_applied) +CAC from (mmm|gamma_poisson)"
   [ "$(echo "$output" | grep -cE ' shadow_applied +CAC from ')" -eq 1 ]
   echo "$output" | grep -E "^  nightly-$DAY:[0-9]+ allowed=true shadow=true "
+  # What each channel gets under each attribution model, from the weekly run.
+  echo "$output" | grep -E "^  channel +last +first +linear +position +markov +shapley +fractribution$"
+  echo "$output" | grep -E "^  google_search +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.]+$"
   # What each channel is worth, from the weekly run's fit.
   [ "$(echo "$output" | grep -cE '^  [a-z_]+ +conversions per 1000 spent [0-9.]+ \([0-9.]+ to [0-9.]+\)  daily [0-9]+ -> [0-9]+.*Robyn check: (ok|warn)$')" -eq 6 ]
   # Two years and a day of platform data: 6 channels x 2 campaigns x 731 days.

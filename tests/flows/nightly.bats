@@ -141,9 +141,9 @@ backfill() { # DAYS ending at $DAY
   [ "$status" -eq 0 ] || { echo "$stderr"; false; }
   run bq-extract --query "SELECT step, status FROM ops_flow_runs WHERE run_id = 'weekly-$DAY' ORDER BY started_at"
   [ "${lines[0]}" = '{"step":"gx_gate","status":"ok"}' ]
-  [ "${lines[1]}" = '{"step":"mmm_fit","status":"ok"}' ]
-  [ "${lines[2]}" = '{"step":"mmm_validate","status":"ok"}' ]
-  [ "${lines[3]}" = '{"step":"channel_attribute","status":"ok"}' ]
+  [ "${lines[1]}" = '{"step":"channel_attribute","status":"ok"}' ]
+  [ "${lines[2]}" = '{"step":"mmm_fit","status":"ok"}' ]
+  [ "${lines[3]}" = '{"step":"mmm_validate","status":"ok"}' ]
   [ "${#lines[@]}" -eq 4 ]
   # The fit's rows: one ok run of 52 weeks to DAY, six channels; the check's rows for the week.
   [ "$(bq-extract --query "SELECT run_id, status, grain, start_date, end_date FROM mmm_runs")" = \
@@ -168,8 +168,8 @@ backfill() { # DAYS ending at $DAY
   [ "$status" -eq 1 ]
   [[ "$stderr" == *"mmm-fit: diagnostics failed: max R-hat"* ]]
   run bq-extract --query "SELECT step, status FROM ops_flow_runs WHERE run_id = 'weekly-$DAY' ORDER BY started_at"
-  [ "${lines[1]}" = '{"step":"mmm_fit","status":"failed"}' ]
-  [ "${#lines[@]}" -eq 2 ]
+  [ "${lines[2]}" = '{"step":"mmm_fit","status":"failed"}' ]
+  [ "${#lines[@]}" -eq 3 ]
   bq-extract --query "SELECT status, diagnostics FROM mmm_runs" |
     jq -e '.status == "failed_diagnostics" and (.diagnostics.failing_parameters | length) > 0'
   [ "$(bq-extract --query "SELECT COUNT(*) AS n FROM mmm_allocations")" = '{"n":0}' ]
@@ -182,7 +182,7 @@ backfill() { # DAYS ending at $DAY
   run --separate-stderr "$REPO/pipelines/weekly.sh" "$DAY"
   [ "$status" -eq 65 ]
   [[ "$stderr" == *"the model needs at least parameters + 10 periods"* ]]
-  [ "$(bq-extract --query "SELECT step, status FROM ops_flow_runs WHERE run_id = 'weekly-$DAY' ORDER BY started_at" | jq -r .step | tr '\n' ' ')" = "gx_gate mmm_fit " ]
+  [ "$(bq-extract --query "SELECT step, status FROM ops_flow_runs WHERE run_id = 'weekly-$DAY' ORDER BY started_at" | jq -r .step | tr '\n' ' ')" = "gx_gate channel_attribute mmm_fit " ]
 }
 
 @test "a flow refuses a day that is not a day" {

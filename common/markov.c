@@ -3,9 +3,9 @@
  * ChannelAttribution's state semantics, removal effects solved rather than
  * simulated.  See markov.h for the contract.
  *
- * Layout: channels are interned (open addressing on the name); states are
- * tuples of up to k channel ids, interned likewise (state 0 is (start), the
- * empty tuple); transition weights live in a hash keyed by (from, to), the
+ * Layout: channels are interned (intern.h) by name; states are tuples of up
+ * to k channel ids, interned likewise as the tuples' bytes (state 0 is
+ * (start), the empty tuple); transition weights live in a hash keyed by (from, to), the
  * conversion, null and value weights of each state in per-state arrays.  A
  * solve builds the CSR rows of Q once, then for the base chain and for each
  * removed channel solves (I - Q) h = r on the states that survive, for the
@@ -23,6 +23,7 @@
 #include <gsl/gsl_vector.h>
 
 #include "die.h"
+#include "intern.h"
 #include "markov.h"
 
 /* Chains of at most this many transient states are solved by dense LU. */
@@ -37,34 +38,15 @@ struct mk_edge {
 
 struct mk_model {
 	int order;
-	/* channels */
-	char **cname;
-	size_t nch, capch;
-	uint32_t *chash;  /* slots: id + 1, 0 empty */
-	size_t chcap;
-	/* states: tuple of len[s] ids at tup[s * order] */
-	int *tup;
-	int *len;
-	double *wout, *wconv, *wnull, *wvalue;
+	struct intern ch;     /* channel names */
+	struct intern st;     /* states: tuples of channel ids, as bytes */
+	double *wout, *wconv, *wnull, *wvalue;  /* per state */
 	size_t nst, capst;
-	uint32_t *shash;
-	size_t shcap;
 	/* edges */
 	struct mk_edge *edge;
 	size_t nedge, ecap;
 	double total_conv, total_value;
 };
-
-static uint64_t fnv(const void *p, size_t n)
-{
-	const unsigned char *s = p;
-	uint64_t h = 1469598103934665603ULL;
-	for (size_t i = 0; i < n; i++) {
-		h ^= s[i];
-		h *= 1099511628211ULL;
-	}
-	return h;
-}
 
 static uint64_t mix(uint64_t x)
 {
@@ -84,16 +66,11 @@ struct mk_model *mk_new(int order)
 		return NULL;
 	m = xcalloc(1, sizeof *m);
 	m->order = order;
-	m->chcap = 64;
-	m->chash = xcalloc(m->chcap, sizeof *m->chash);
-	m->shcap = 256;
-	m->shash = xcalloc(m->shcap, sizeof *m->shash);
 	m->ecap = 1024;
 	m->edge = xcalloc(m->ecap, sizeof *m->edge);
 	/* state 0: (start) */
+	intern_add(&m->st, "", 0);
 	m->capst = 64;
-	m->tup = xcalloc(m->capst * (size_t)order, sizeof *m->tup);
-	m->len = xcalloc(m->capst, sizeof *m->len);
 	m->wout = xcalloc(m->capst, sizeof(double));
 	m->wconv = xcalloc(m->capst, sizeof(double));
 	m->wnull = xcalloc(m->capst, sizeof(double));
@@ -106,123 +83,44 @@ void mk_free(struct mk_model *m)
 {
 	if (!m)
 		return;
-	for (size_t i = 0; i < m->nch; i++)
-		free(m->cname[i]);
-	free(m->cname);
-	free(m->chash);
-	free(m->tup);
-	free(m->len);
+	intern_free(&m->ch);
+	intern_free(&m->st);
 	free(m->wout);
 	free(m->wconv);
 	free(m->wnull);
 	free(m->wvalue);
-	free(m->shash);
 	free(m->edge);
 	free(m);
 }
 
-static int chan_find(const struct mk_model *m, const char *name, size_t n)
+/* State s's tuple of channel ids, and its length. */
+static const int *tup(const struct mk_model *m, size_t s)
 {
-	size_t i = (size_t)fnv(name, n) & (m->chcap - 1);
-	for (;; i = (i + 1) & (m->chcap - 1)) {
-		uint32_t v = m->chash[i];
-		if (!v)
-			return -1;
-		if (strlen(m->cname[v - 1]) == n && memcmp(m->cname[v - 1], name, n) == 0)
-			return (int)(v - 1);
-	}
+	return (const int *)(const void *)intern_str(&m->st, s);
 }
 
-static int chan_intern(struct mk_model *m, const char *name)
+static int tup_len(const struct mk_model *m, size_t s)
 {
-	size_t n = strlen(name), i;
-	int id = chan_find(m, name, n);
-
-	if (id >= 0)
-		return id;
-	if (2 * (m->nch + 1) > m->chcap) {
-		size_t cap = m->chcap * 2;
-		uint32_t *h = xcalloc(cap, sizeof *h);
-		for (size_t c = 0; c < m->nch; c++) {
-			i = (size_t)fnv(m->cname[c], strlen(m->cname[c])) & (cap - 1);
-			while (h[i])
-				i = (i + 1) & (cap - 1);
-			h[i] = (uint32_t)c + 1;
-		}
-		free(m->chash);
-		m->chash = h;
-		m->chcap = cap;
-	}
-	if (m->nch == m->capch) {
-		m->capch = m->capch ? m->capch * 2 : 16;
-		m->cname = xrealloc(m->cname, m->capch * sizeof *m->cname);
-	}
-	m->cname[m->nch] = xstrdup(name);
-	i = (size_t)fnv(name, n) & (m->chcap - 1);
-	while (m->chash[i])
-		i = (i + 1) & (m->chcap - 1);
-	m->chash[i] = (uint32_t)m->nch + 1;
-	return (int)m->nch++;
-}
-
-static uint64_t tup_hash(const int *t, int n)
-{
-	return mix(fnv(t, (size_t)n * sizeof *t) ^ (uint64_t)n);
-}
-
-static int state_find(const struct mk_model *m, const int *t, int n)
-{
-	size_t i = (size_t)tup_hash(t, n) & (m->shcap - 1);
-	for (;; i = (i + 1) & (m->shcap - 1)) {
-		uint32_t v = m->shash[i];
-		if (!v)
-			return -1;
-		if (m->len[v - 1] == n &&
-		    memcmp(m->tup + (size_t)(v - 1) * (size_t)m->order, t, (size_t)n * sizeof *t) == 0)
-			return (int)(v - 1);
-	}
-}
-
-static void state_slot(struct mk_model *m, uint32_t *h, size_t cap, size_t s)
-{
-	size_t i = (size_t)tup_hash(m->tup + s * (size_t)m->order, m->len[s]) & (cap - 1);
-	while (h[i])
-		i = (i + 1) & (cap - 1);
-	h[i] = (uint32_t)s + 1;
+	return (int)(intern_len(&m->st, s) / sizeof(int));
 }
 
 static int state_intern(struct mk_model *m, const int *t, int n)
 {
-	int s = state_find(m, t, n);
-	size_t k = (size_t)m->order;
+	size_t s = intern_add(&m->st, t, (size_t)n * sizeof *t);
 
-	if (s >= 0)
-		return s;
-	if (2 * (m->nst + 1) > m->shcap) {
-		size_t cap = m->shcap * 2;
-		uint32_t *h = xcalloc(cap, sizeof *h);
-		for (size_t i = 1; i < m->nst; i++)
-			state_slot(m, h, cap, i);
-		free(m->shash);
-		m->shash = h;
-		m->shcap = cap;
-	}
+	if (s < m->nst)
+		return (int)s;
 	if (m->nst == m->capst) {
 		size_t cap = m->capst * 2;
-		m->tup = xrealloc(m->tup, cap * k * sizeof *m->tup);
-		m->len = xrealloc(m->len, cap * sizeof *m->len);
 		m->wout = xrealloc(m->wout, cap * sizeof(double));
 		m->wconv = xrealloc(m->wconv, cap * sizeof(double));
 		m->wnull = xrealloc(m->wnull, cap * sizeof(double));
 		m->wvalue = xrealloc(m->wvalue, cap * sizeof(double));
 		m->capst = cap;
 	}
-	s = (int)m->nst++;
-	memcpy(m->tup + (size_t)s * k, t, (size_t)n * sizeof *t);
-	m->len[s] = n;
+	m->nst++;
 	m->wout[s] = m->wconv[s] = m->wnull[s] = m->wvalue[s] = 0;
-	state_slot(m, m->shash, m->shcap, (size_t)s);
-	return s;
+	return (int)s;
 }
 
 static void edge_add(struct mk_model *m, int from, int to, double w)
@@ -273,7 +171,7 @@ int mk_add(struct mk_model *m, const char *const *channels, size_t n, double con
 		return -1;
 	ids = xmalloc(n * sizeof *ids);
 	for (size_t i = 0; i < n; i++) {
-		int c = chan_intern(m, channels[i]);
+		int c = (int)intern_add(&m->ch, channels[i], strlen(channels[i]));
 		if (nc == 0 || ids[nc - 1] != c)  /* collapse consecutive repeats */
 			ids[nc++] = c;
 	}
@@ -462,7 +360,7 @@ int mk_solve(struct mk_model *m, struct mk_result *r, char *err, size_t errsz)
 	struct csr q;
 	unsigned char *dead;
 	double *h, *hv, p, pv, sre = 0, srev = 0;
-	size_t n = m->nst, nc = m->nch, k = (size_t)m->order;
+	size_t n = m->nst, nc = intern_count(&m->ch);
 
 	memset(r, 0, sizeof *r);
 	if (!(m->total_conv > 0))
@@ -486,11 +384,12 @@ int mk_solve(struct mk_model *m, struct mk_result *r, char *err, size_t errsz)
 	for (size_t c = 0; c < nc; c++) {
 		double pc, pvc;
 		int any = 0;
-		r->channel[c] = xstrdup(m->cname[c]);
+		r->channel[c] = xstrdup(intern_str(&m->ch, c));
 		for (size_t s = 0; s < n; s++) {
+			const int *t = tup(m, s);
 			dead[s] = 0;
-			for (int j = 0; j < m->len[s]; j++)
-				if ((size_t)m->tup[s * k + (size_t)j] == c)
+			for (int j = 0; j < tup_len(m, s); j++)
+				if ((size_t)t[j] == c)
 					dead[s] = 1;
 			any |= dead[s];
 		}
@@ -550,9 +449,10 @@ static void state_name(const struct mk_model *m, int s, char **buf, size_t *cap)
 		*cap = 8;
 		return;
 	}
-	for (int j = 0; j < m->len[s]; j++) {
-		const char *c = m->cname[m->tup[(size_t)s * (size_t)m->order + (size_t)j]];
-		size_t l = strlen(c);
+	for (int j = 0; j < tup_len(m, (size_t)s); j++) {
+		int id = tup(m, (size_t)s)[j];
+		const char *c = intern_str(&m->ch, (size_t)id);
+		size_t l = intern_len(&m->ch, (size_t)id);
 		if (n + l + 2 > *cap) {
 			*cap = (n + l + 2) * 2;
 			*buf = xrealloc(*buf, *cap);
@@ -568,7 +468,8 @@ static void state_name(const struct mk_model *m, int s, char **buf, size_t *cap)
 long mk_transitions(const struct mk_model *m, const char *from,
 		    void (*f)(const char *to, double p, void *ctx), void *ctx)
 {
-	int t[64], nt = 0, s;
+	int t[64], nt = 0;
+	long s;
 	long count = 0;
 	char *buf = NULL;
 	size_t cap = 0;
@@ -580,15 +481,15 @@ long mk_transitions(const struct mk_model *m, const char *from,
 		for (;;) {
 			const char *e = strchr(p, ',');
 			size_t l = e ? (size_t)(e - p) : strlen(p);
-			int c = chan_find(m, p, l);
+			long c = intern_find(&m->ch, p, l);
 			if (c < 0 || nt >= m->order)
 				return -1;
-			t[nt++] = c;
+			t[nt++] = (int)c;
 			if (!e)
 				break;
 			p = e + 1;
 		}
-		s = state_find(m, t, nt);
+		s = intern_find(&m->st, t, (size_t)nt * sizeof *t);
 		if (s < 0)
 			return -1;
 	}

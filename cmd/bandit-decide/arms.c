@@ -10,6 +10,7 @@
 
 #include "arms.h"
 #include "die.h"
+#include "intern.h"
 #include "ndjson.h"
 #include "schema.h"
 #include "timefmt.h"
@@ -22,12 +23,7 @@ const char *bd_metric_name(enum bd_metric m)
 
 uint64_t bd_fnv1a64(const char *s)
 {
-	uint64_t h = 0xcbf29ce484222325ULL;
-	for (; *s; s++) {
-		h ^= (unsigned char)*s;
-		h *= 0x100000001b3ULL;
-	}
-	return h;
+	return fnv1a64(s, strlen(s));
 }
 
 void bd_context_id(const char *text, size_t len, char out[24])

@@ -28,7 +28,7 @@ int ca_model_parse(const char *s, size_t n)
 	return -1;
 }
 
-static int run_markov(const struct ch_table *ch, const struct pathset *ps, int order,
+static int run_markov(const struct intern *ch, const struct pathset *ps, int order,
 		      double *conv, double *val, double *re, char *err, size_t errsz)
 {
 	struct mk_model *mk = mk_new(order);
@@ -45,7 +45,7 @@ static int run_markov(const struct ch_table *ch, const struct pathset *ps, int o
 			names = xrealloc(names, (size_t)cap * sizeof *names);
 		}
 		for (int i = 0; i < p->len; i++)
-			names[i] = ch->name[p->ch[i]];
+			names[i] = intern_str(ch, (size_t)p->ch[i]);
 		if (mk_add(mk, names, (size_t)p->len, p->conv, p->value, p->nulls) != 0) {
 			free(names);
 			mk_free(mk);
@@ -58,7 +58,7 @@ static int run_markov(const struct ch_table *ch, const struct pathset *ps, int o
 		return -1;
 	}
 	for (size_t c = 0; c < r.nchannels; c++) {
-		int id = ch_find(ch, r.channel[c], strlen(r.channel[c]));
+		int id = (int)intern_find(ch, r.channel[c], strlen(r.channel[c]));
 		if (id < 0)
 			continue;
 		conv[id] += r.conversions[c];
@@ -71,7 +71,7 @@ static int run_markov(const struct ch_table *ch, const struct pathset *ps, int o
 	return 0;
 }
 
-int ca_run(enum ca_model m, const struct ch_table *ch, const struct pathset *ps, int order,
+int ca_run(enum ca_model m, const struct intern *ch, const struct pathset *ps, int order,
 	   double *conv, double *val, double *re, char *err, size_t errsz)
 {
 	switch (m) {

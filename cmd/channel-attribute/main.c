@@ -173,7 +173,7 @@ static void on_opt(int id, const char *arg, void *ctx)
 	}
 }
 
-static int parse_transforms(const char *list, struct ch_table *ch, struct ptrans **t)
+static int parse_transforms(const char *list, struct intern *ch, struct ptrans **t)
 {
 	int n = 0;
 	const char *p = list;
@@ -226,7 +226,7 @@ int main(int argc, char **argv)
 	for (int i = first; i < argc; i++)
 		if (ca_read(argv[i], a.fmt, a.sep, &in, err, sizeof err) != 0)
 			die(65, "%s", err);
-	nch = in.ch.n;  /* channels of the input; transforms may name others */
+	nch = intern_count(&in.ch);  /* channels of the input; transforms may name others */
 	if (a.transform)
 		ntr = parse_transforms(a.transform, &in.ch, &tr);
 	if (!(in.conv > 0)) {
@@ -251,16 +251,16 @@ int main(int argc, char **argv)
 	else
 		run_id = xasprintf("channel-attribute-%.10s", a.week ? a.week : created);
 
-	conv = xcalloc(in.ch.n + 1, sizeof *conv);
-	val = xcalloc(in.ch.n + 1, sizeof *val);
-	re = xcalloc(in.ch.n + 1, sizeof *re);
+	conv = xcalloc(intern_count(&in.ch) + 1, sizeof *conv);
+	val = xcalloc(intern_count(&in.ch) + 1, sizeof *val);
+	re = xcalloc(intern_count(&in.ch) + 1, sizeof *re);
 	for (int i = 0; i < a.nmodel; i++) {
 		enum ca_model m = (enum ca_model)a.model[i];
 		const struct pathset *ps = ntr ? &tps : m == M_FRACTRIBUTION ? &fps : &in.raw;
 		double total = 0;
-		memset(conv, 0, in.ch.n * sizeof *conv);
-		memset(val, 0, in.ch.n * sizeof *val);
-		memset(re, 0, in.ch.n * sizeof *re);
+		memset(conv, 0, intern_count(&in.ch) * sizeof *conv);
+		memset(val, 0, intern_count(&in.ch) * sizeof *val);
+		memset(re, 0, intern_count(&in.ch) * sizeof *re);
 		if (ca_run(m, &in.ch, ps, a.order, conv, val, re, err, sizeof err) != 0)
 			die(70, "%s: %s", ca_model_name[m], err);
 		for (size_t c = 0; c < nch; c++)
@@ -278,8 +278,8 @@ int main(int argc, char **argv)
 			}
 			fputc(',', f);
 			jw_key(f, "channel");
-			if (jw_str(f, in.ch.name[c], strlen(in.ch.name[c])) != 0)
-				die(65, "channel '%s' is not UTF-8", in.ch.name[c]);
+			if (jw_str(f, intern_str(&in.ch, c), intern_len(&in.ch, c)) != 0)
+				die(65, "channel '%s' is not UTF-8", intern_str(&in.ch, c));
 			jw_kv_str(f, "model", ca_model_name[m]);
 			jw_kv_real(f, "conversions", conv[c]);
 			jw_kv_real(f, "conversion_value", val[c]);

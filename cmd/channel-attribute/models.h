@@ -46,6 +46,6 @@ int ca_model_parse(const char *s, size_t n);
  * (the conversion removal effect; NULL allowed).  order: Markov's.
  * 0, or -1 with err (markov: no conversions, or no convergence).
  */
-int ca_run(enum ca_model m, const struct ch_table *ch, const struct pathset *ps, int order,
+int ca_run(enum ca_model m, const struct intern *ch, const struct pathset *ps, int order,
 	   double *conv, double *val, double *re, char *err, size_t errsz);
 #endif

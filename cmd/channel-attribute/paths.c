@@ -14,150 +14,43 @@
 #include "ndjson.h"
 #include "paths.h"
 
-static uint64_t hash_bytes(const void *p, size_t n)
-{
-	const unsigned char *s = p;
-	uint64_t h = 1469598103934665603ULL;
-	for (size_t i = 0; i < n; i++) {
-		h ^= s[i];
-		h *= 1099511628211ULL;
-	}
-	h ^= h >> 29;
-	h *= 0xbf58476d1ce4e5b9ULL;
-	h ^= h >> 32;
-	return h;
-}
-
-/* ---- channels ---- */
-
-int ch_find(const struct ch_table *t, const char *name, size_t len)
-{
-	if (!t->nslot)
-		return -1;
-	for (size_t i = (size_t)hash_bytes(name, len) & (t->nslot - 1);; i = (i + 1) & (t->nslot - 1)) {
-		uint32_t v = t->slot[i];
-		if (!v)
-			return -1;
-		if (strlen(t->name[v - 1]) == len && memcmp(t->name[v - 1], name, len) == 0)
-			return (int)(v - 1);
-	}
-}
-
-static void ch_place(struct ch_table *t, uint32_t *slot, size_t nslot, size_t id)
-{
-	size_t i = (size_t)hash_bytes(t->name[id], strlen(t->name[id])) & (nslot - 1);
-	while (slot[i])
-		i = (i + 1) & (nslot - 1);
-	slot[i] = (uint32_t)id + 1;
-}
-
-int ch_intern(struct ch_table *t, const char *name, size_t len)
-{
-	int id = ch_find(t, name, len);
-
-	if (id >= 0)
-		return id;
-	if (2 * (t->n + 1) > t->nslot) {
-		size_t nslot = t->nslot ? t->nslot * 2 : 64;
-		uint32_t *slot = xcalloc(nslot, sizeof *slot);
-		for (size_t i = 0; i < t->n; i++)
-			ch_place(t, slot, nslot, i);
-		free(t->slot);
-		t->slot = slot;
-		t->nslot = nslot;
-	}
-	if (t->n == t->cap) {
-		t->cap = t->cap ? 2 * t->cap : 16;
-		t->name = xrealloc(t->name, t->cap * sizeof *t->name);
-	}
-	t->name[t->n] = xstrndup(name, len);
-	ch_place(t, t->slot, t->nslot, t->n);
-	return (int)t->n++;
-}
-
-void ch_free(struct ch_table *t)
-{
-	for (size_t i = 0; i < t->n; i++)
-		free(t->name[i]);
-	free(t->name);
-	free(t->slot);
-	memset(t, 0, sizeof *t);
-}
-
 /* ---- paths ---- */
-
-static uint64_t path_hash(const int *ch, int len)
-{
-	return hash_bytes(ch, (size_t)len * sizeof *ch) ^ (uint64_t)len;
-}
 
 long ps_find(const struct pathset *s, const int *ch, int len)
 {
-	if (!s->nslot)
-		return -1;
-	for (size_t i = (size_t)path_hash(ch, len) & (s->nslot - 1);; i = (i + 1) & (s->nslot - 1)) {
-		uint32_t v = s->slot[i];
-		const struct path *p;
-		if (!v)
-			return -1;
-		p = &s->p[v - 1];
-		if (p->len == len && memcmp(p->ch, ch, (size_t)len * sizeof *ch) == 0)
-			return (long)(v - 1);
-	}
-}
-
-static void ps_place(struct pathset *s, uint32_t *slot, size_t nslot, size_t id)
-{
-	size_t i = (size_t)path_hash(s->p[id].ch, s->p[id].len) & (nslot - 1);
-	while (slot[i])
-		i = (i + 1) & (nslot - 1);
-	slot[i] = (uint32_t)id + 1;
+	return intern_find(&s->key, ch, (size_t)len * sizeof *ch);
 }
 
 size_t ps_add(struct pathset *s, const int *ch, int len, double conv, double value, double nulls)
 {
-	long f = ps_find(s, ch, len);
+	size_t f = intern_add(&s->key, ch, (size_t)len * sizeof *ch);
 	struct path *p;
 
-	if (f < 0) {
-		if (2 * (s->n + 1) > s->nslot) {
-			size_t nslot = s->nslot ? s->nslot * 2 : 1024;
-			uint32_t *slot = xcalloc(nslot, sizeof *slot);
-			for (size_t i = 0; i < s->n; i++)
-				ps_place(s, slot, nslot, i);
-			free(s->slot);
-			s->slot = slot;
-			s->nslot = nslot;
-		}
+	if (f == s->n) {
 		if (s->n == s->cap) {
 			s->cap = s->cap ? 2 * s->cap : 256;
 			s->p = xrealloc(s->p, s->cap * sizeof *s->p);
 		}
-		p = &s->p[s->n];
-		p->ch = xmalloc(((size_t)len + 1) * sizeof *p->ch);
-		memcpy(p->ch, ch, (size_t)len * sizeof *ch);
+		p = &s->p[s->n++];
+		p->ch = (const int *)(const void *)intern_str(&s->key, f);
 		p->len = len;
 		p->conv = p->value = p->nulls = 0;
-		ps_place(s, s->slot, s->nslot, s->n);
-		f = (long)s->n++;
 	}
 	p = &s->p[f];
 	p->conv += conv;
 	p->value += value;
 	p->nulls += nulls;
-	return (size_t)f;
+	return f;
 }
 
 void ps_free(struct pathset *s)
 {
-	for (size_t i = 0; i < s->n; i++)
-		free(s->p[i].ch);
 	free(s->p);
-	free(s->slot);
+	intern_free(&s->key);
 	memset(s, 0, sizeof *s);
 }
 
-int split_path(struct ch_table *t, const char *text, size_t n, char sep, int **ids, size_t *cap)
+int split_path(struct intern *t, const char *text, size_t n, char sep, int **ids, size_t *cap)
 {
 	int k = 0;
 	size_t i = 0;
@@ -175,7 +68,7 @@ int split_path(struct ch_table *t, const char *text, size_t n, char sep, int **i
 			*cap = *cap ? 2 * *cap : 64;
 			*ids = xrealloc(*ids, *cap * sizeof **ids);
 		}
-		(*ids)[k++] = ch_intern(t, text + b, e - b);
+		(*ids)[k++] = (int)intern_add(t, text + b, e - b);
 		if (i >= n)
 			break;
 		i++;
@@ -187,68 +80,15 @@ int split_path(struct ch_table *t, const char *text, size_t n, char sep, int **i
 
 /* raw path text -> index in the pathset: identical rows skip the split */
 struct rawcache {
-	char **text;
-	size_t *len;
-	size_t *idx;
-	size_t n, cap;
-	uint32_t *slot;
-	size_t nslot;
+	struct intern text;
+	size_t *idx;        /* by text index: the path's index */
+	size_t cap;
 };
-
-static long rc_find(const struct rawcache *c, const char *s, size_t n, uint64_t h)
-{
-	if (!c->nslot)
-		return -1;
-	for (size_t i = (size_t)h & (c->nslot - 1);; i = (i + 1) & (c->nslot - 1)) {
-		uint32_t v = c->slot[i];
-		if (!v)
-			return -1;
-		if (c->len[v - 1] == n && memcmp(c->text[v - 1], s, n) == 0)
-			return (long)c->idx[v - 1];
-	}
-}
-
-static void rc_add(struct rawcache *c, const char *s, size_t n, size_t idx)
-{
-	if (2 * (c->n + 1) > c->nslot) {
-		size_t nslot = c->nslot ? c->nslot * 2 : 1024;
-		uint32_t *slot = xcalloc(nslot, sizeof *slot);
-		for (size_t j = 0; j < c->n; j++) {
-			size_t i = (size_t)hash_bytes(c->text[j], c->len[j]) & (nslot - 1);
-			while (slot[i])
-				i = (i + 1) & (nslot - 1);
-			slot[i] = (uint32_t)j + 1;
-		}
-		free(c->slot);
-		c->slot = slot;
-		c->nslot = nslot;
-	}
-	if (c->n == c->cap) {
-		c->cap = c->cap ? 2 * c->cap : 256;
-		c->text = xrealloc(c->text, c->cap * sizeof *c->text);
-		c->len = xrealloc(c->len, c->cap * sizeof *c->len);
-		c->idx = xrealloc(c->idx, c->cap * sizeof *c->idx);
-	}
-	c->text[c->n] = xstrndup(s, n);
-	c->len[c->n] = n;
-	c->idx[c->n] = idx;
-	{
-		size_t i = (size_t)hash_bytes(s, n) & (c->nslot - 1);
-		while (c->slot[i])
-			i = (i + 1) & (c->nslot - 1);
-		c->slot[i] = (uint32_t)c->n + 1;
-	}
-	c->n++;
-}
 
 static void rc_free(struct rawcache *c)
 {
-	for (size_t i = 0; i < c->n; i++)
-		free(c->text[i]);
-	free(c->text);
-	free(c->len);
+	intern_free(&c->text);
 	free(c->idx);
-	free(c->slot);
 }
 
 /* A count or amount: a finite number >= 0 filling s[0..n). */
@@ -283,23 +123,34 @@ static int add_row(struct ca_input *in, struct rawcache *rc, const char *path, s
 		   char sep, double conv, double value, double nulls, int **ids, size_t *cap,
 		   const char **why)
 {
-	uint64_t h = hash_bytes(path, plen);
-	long idx = rc_find(rc, path, plen, h);
+	long idx = intern_find(&rc->text, path, plen);
 
 	if (idx < 0) {
 		int k;
+		size_t r;
 		if (plen == 0) {
 			*why = "empty path";
 			return -1;
 		}
+		if (memchr(path, '\0', plen)) {   /* names are C strings to the models */
+			*why = "NUL byte in the path";
+			return -1;
+		}
 		k = split_path(&in->ch, path, plen, sep, ids, cap);
 		for (int j = 0; j < k; j++)
-			if (in->ch.name[(*ids)[j]][0] == '\0') {
+			if (intern_len(&in->ch, (size_t)(*ids)[j]) == 0) {
 				*why = "empty channel name in the path";
 				return -1;
 			}
 		idx = (long)ps_add(&in->raw, *ids, k, 0, 0, 0);
-		rc_add(rc, path, plen, (size_t)idx);
+		r = intern_add(&rc->text, path, plen);
+		if (r == rc->cap) {
+			rc->cap = rc->cap ? 2 * rc->cap : 256;
+			rc->idx = xrealloc(rc->idx, rc->cap * sizeof *rc->idx);
+		}
+		rc->idx[r] = (size_t)idx;
+	} else {
+		idx = (long)rc->idx[idx];
 	}
 	in->raw.p[idx].conv += conv;
 	in->raw.p[idx].value += value;
@@ -449,7 +300,7 @@ out:
 
 void ca_input_free(struct ca_input *in)
 {
-	ch_free(&in->ch);
+	intern_free(&in->ch);
 	ps_free(&in->raw);
 }
 
@@ -514,7 +365,7 @@ int ptrans_apply(const struct ptrans *t, const int *in, int n, int *out, int *co
 	return k;
 }
 
-int ptrans_parse(const char *s, struct ch_table *ch, struct ptrans *t)
+int ptrans_parse(const char *s, struct intern *ch, struct ptrans *t)
 {
 	size_t n = strlen(s);
 	const char *arg = strchr(s, '(');
@@ -554,7 +405,7 @@ int ptrans_parse(const char *s, struct ch_table *ch, struct ptrans *t)
 		if (an == 0)
 			return -1;
 		t->kind = IS("removeIfNotAll") ? PT_REMOVE_IF_NOT_ALL : PT_REMOVE_IF_LAST_AND_NOT_ALL;
-		t->ch = ch_intern(ch, arg, an);
+		t->ch = (int)intern_add(ch, arg, an);
 	} else
 		return -1;
 #undef IS
@@ -563,14 +414,14 @@ int ptrans_parse(const char *s, struct ch_table *ch, struct ptrans *t)
 
 char *ptrans_string(const char *spec, const char *path)
 {
-	struct ch_table ch = { 0 };
+	struct intern ch = { 0 };
 	struct ptrans t;
 	int *ids = NULL, *out, *cnt, k, n;
 	size_t cap = 0, len = 0;
 	char *s;
 
 	if (ptrans_parse(spec, &ch, &t) != 0) {
-		ch_free(&ch);
+		intern_free(&ch);
 		return NULL;
 	}
 	n = split_path(&ch, path, strlen(path), '>', &ids, &cap);
@@ -578,13 +429,13 @@ char *ptrans_string(const char *spec, const char *path)
 	cnt = xmalloc((size_t)n * sizeof *cnt);
 	k = ptrans_apply(&t, ids, n, out, cnt);
 	for (int i = 0; i < k; i++)
-		len += strlen(ch.name[out[i]]) + 16;
+		len += intern_len(&ch, (size_t)out[i]) + 16;
 	s = xmalloc(len + 1);
 	len = 0;
 	for (int i = 0; i < k; i++) {
 		if (i)
 			len += (size_t)sprintf(s + len, " > ");
-		len += (size_t)sprintf(s + len, "%s", ch.name[out[i]]);
+		len += (size_t)sprintf(s + len, "%s", intern_str(&ch, (size_t)out[i]));
 		if (t.kind == PT_FREQUENCY)
 			len += (size_t)sprintf(s + len, "(%d)", cnt[i]);
 	}
@@ -592,7 +443,7 @@ char *ptrans_string(const char *spec, const char *path)
 	free(ids);
 	free(out);
 	free(cnt);
-	ch_free(&ch);
+	intern_free(&ch);
 	return s;
 }
 

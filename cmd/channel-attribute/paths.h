@@ -2,29 +2,18 @@
 #define CA_PATHS_H
 
 /*
- * channel-attribute's input: channel names interned, paths as sequences of
- * channel ids aggregated by identical sequence (conversions, value and
- * nulls summed), the two input formats, and fractribution's path
- * transforms.
+ * channel-attribute's input: channel names interned (intern.h: ids in
+ * order of first appearance), paths as sequences of channel ids aggregated
+ * by identical sequence (conversions, value and nulls summed), the two
+ * input formats, and fractribution's path transforms.
  */
 #include <stddef.h>
 #include <stdint.h>
 
-struct ch_table {
-	char **name;        /* by id, in order of first appearance */
-	size_t n, cap;
-	uint32_t *slot;     /* open addressing: id + 1, 0 empty */
-	size_t nslot;
-};
-
-/* The id of name[0..len), added when new. */
-int ch_intern(struct ch_table *t, const char *name, size_t len);
-/* The id, or -1. */
-int ch_find(const struct ch_table *t, const char *name, size_t len);
-void ch_free(struct ch_table *t);
+#include "intern.h"
 
 struct path {
-	int *ch;
+	const int *ch;      /* the ids, owned by the pathset's key table */
 	int len;
 	double conv, value, nulls;
 };
@@ -32,8 +21,7 @@ struct path {
 struct pathset {
 	struct path *p;     /* in order of first appearance */
 	size_t n, cap;
-	uint32_t *slot;
-	size_t nslot;
+	struct intern key;  /* the paths' id sequences as bytes: index = path index */
 };
 
 /* Add (or add to) the path ch[0..len): its index. */
@@ -45,7 +33,7 @@ void ps_free(struct pathset *s);
 enum ca_format { CA_NDJSON, CA_CHANNELATTRIBUTION };
 
 struct ca_input {
-	struct ch_table ch;
+	struct intern ch;
 	struct pathset raw;       /* the paths as read, aggregated */
 	long long rows;           /* data rows read */
 	double conv, value, nulls;
@@ -63,7 +51,7 @@ void ca_input_free(struct ca_input *in);
 /* Split text[0..n) at sep into trimmed tokens, interned in t: ids into
  * *ids (grown as needed, *cap its size); the number of tokens (always at
  * least 1; empty tokens are kept, as "" names). */
-int split_path(struct ch_table *t, const char *text, size_t n, char sep, int **ids, size_t *cap);
+int split_path(struct intern *t, const char *text, size_t n, char sep, int **ids, size_t *cap);
 
 /*
  * fractribution's path transforms (py/templates/path_transforms.sql), on
@@ -85,7 +73,7 @@ int ptrans_apply(const struct ptrans *t, const int *in, int n, int *out, int *co
  * frequency, trimLongPath(N), removeIfNotAll(CH), removeIfLastAndNotAll(CH)
  * (CH interned into ch).  0, or -1.
  */
-int ptrans_parse(const char *s, struct ch_table *ch, struct ptrans *t);
+int ptrans_parse(const char *s, struct intern *ch, struct ptrans *t);
 
 /* The string form, for tests and messages: apply t to the path text
  * (tokens split at '>' and trimmed, joined by " > "; frequency writes

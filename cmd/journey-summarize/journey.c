@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "die.h"
+#include "intern.h"
 #include "journey.h"
 #include "ndjson.h"
 #include "timefmt.h"
@@ -14,69 +15,36 @@
 /* ---- a small string-keyed map of sums ---- */
 
 struct ent {
-	char *key;
+	const char *key;                /* owned by the map's keys */
 	double journeys, conv, value;   /* paths: J, C, value; transitions: count in journeys */
 	int len;
 };
 
 struct map {
-	struct ent *e;          /* open addressing, cap a power of two */
-	size_t cap, n;
+	struct intern keys;
+	struct ent *e;          /* by key index */
+	size_t n, cap;
 };
-
-static uint64_t hash(const char *s)
-{
-	uint64_t h = 1469598103934665603ULL;
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	return h;
-}
 
 static struct ent *map_get(struct map *m, const char *key)
 {
-	size_t i;
+	size_t i = intern_add(&m->keys, key, strlen(key));
 
-	if (2 * (m->n + 1) > m->cap) {
-		struct map g = { xcalloc(m->cap ? 2 * m->cap : 64, sizeof(struct ent)),
-				 m->cap ? 2 * m->cap : 64, m->n };
-		for (i = 0; i < m->cap; i++)
-			if (m->e[i].key) {
-				size_t j = hash(m->e[i].key) & (g.cap - 1);
-				while (g.e[j].key)
-					j = (j + 1) & (g.cap - 1);
-				g.e[j] = m->e[i];
-			}
-		free(m->e);
-		*m = g;
+	if (i == m->n) {
+		if (m->n == m->cap) {
+			m->cap = m->cap ? 2 * m->cap : 32;
+			m->e = xrealloc(m->e, m->cap * sizeof *m->e);
+		}
+		memset(&m->e[i], 0, sizeof m->e[i]);
+		m->e[i].key = intern_str(&m->keys, i);
+		m->n++;
 	}
-	i = hash(key) & (m->cap - 1);
-	while (m->e[i].key) {
-		if (strcmp(m->e[i].key, key) == 0)
-			return &m->e[i];
-		i = (i + 1) & (m->cap - 1);
-	}
-	m->e[i].key = xstrdup(key);
-	m->n++;
 	return &m->e[i];
-}
-
-static const struct ent *map_find(const struct map *m, const char *key)
-{
-	size_t i;
-
-	if (!m->cap)
-		return NULL;
-	for (i = hash(key) & (m->cap - 1); m->e[i].key; i = (i + 1) & (m->cap - 1))
-		if (strcmp(m->e[i].key, key) == 0)
-			return &m->e[i];
-	return NULL;
 }
 
 static void map_free(struct map *m)
 {
-	size_t i;
-	for (i = 0; i < m->cap; i++)
-		free(m->e[i].key);
+	intern_free(&m->keys);
 	free(m->e);
 }
 
@@ -89,11 +57,9 @@ static int ent_cmp(const void *x, const void *y)
 static struct ent *map_sorted(const struct map *m)
 {
 	struct ent *v = xcalloc(m->n + 1, sizeof *v);
-	size_t i, k = 0;
-	for (i = 0; i < m->cap; i++)
-		if (m->e[i].key)
-			v[k++] = m->e[i];
-	qsort(v, k, sizeof *v, ent_cmp);
+	if (m->n)
+		memcpy(v, m->e, m->n * sizeof *v);
+	qsort(v, m->n, sizeof *v, ent_cmp);
 	return v;
 }
 
@@ -338,9 +304,9 @@ double js_transition(const struct js_summary *s, long long day, const char *from
 	if (day < s->o.first_day || day > s->o.last_day)
 		return 0;
 	m = &s->trans[day - s->o.first_day];
-	for (i = 0; i < m->cap; i++) {
+	for (i = 0; i < m->n; i++) {
 		const char *k = m->e[i].key;
-		if (!k || strncmp(k, from, a) != 0 || k[a] != '\n')
+		if (strncmp(k, from, a) != 0 || k[a] != '\n')
 			continue;
 		tot += m->e[i].journeys;
 		if (strcmp(k + a + 1, to) == 0)
@@ -348,7 +314,6 @@ double js_transition(const struct js_summary *s, long long day, const char *from
 	}
 	if (prob && tot > 0)
 		*prob = cnt / tot;
-	(void)map_find;
 	return cnt;
 }
 

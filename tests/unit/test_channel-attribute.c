@@ -102,7 +102,7 @@ static void test_transforms(void)
 	}
 }
 
-static void add_path(struct ch_table *ch, struct pathset *ps, const char *path, double conv,
+static void add_path(struct intern *ch, struct pathset *ps, const char *path, double conv,
 		     double value, double nulls)
 {
 	int *ids = NULL;
@@ -116,7 +116,7 @@ static void add_path(struct ch_table *ch, struct pathset *ps, const char *path, 
  * then fractribution and last touch against channel_attribution_expected */
 static void test_fractribution(void)
 {
-	struct ch_table ch = { 0 };
+	struct intern ch = { 0 };
 	struct pathset raw = { 0 }, tp = { 0 };
 	struct ptrans expo = { .kind = PT_EXPOSURE, .ch = -1 };
 	FILE *f;
@@ -176,7 +176,7 @@ static void test_fractribution(void)
 		double *c, *v;
 		if (csv_fields(line, fl, 16) != 6)
 			continue;
-		id = ch_find(&ch, fl[2], strlen(fl[2]));
+		id = (int)intern_find(&ch, fl[2], strlen(fl[2]));
 		CHECK(id >= 0);
 		if (id < 0)
 			continue;
@@ -194,13 +194,13 @@ static void test_fractribution(void)
 	/* Organic_Search > Direct splits 0.459 / 0.541 (path_summary_with_channels) */
 	{
 		double o = ((1.0 / 2) - 3.0 / 28) / ((1.0 / 2 - 3.0 / 28) + (1.0 / 2 - 1.0 / 27));
-		int d = ch_find(&ch, "Direct", 6);
+		int d = (int)intern_find(&ch, "Direct", 6);
 		CHECK(fabs(o - 0.459) < 5e-4);
 		CHECK(fabs(conv[d] - (3 + (1 - o))) < 1e-12);
 	}
 	ps_free(&raw);
 	ps_free(&tp);
-	ch_free(&ch);
+	intern_free(&ch);
 }
 
 /* classic Shapley of v(S) = sum over T subset of S of R(T), by brute force */
@@ -208,7 +208,7 @@ static void test_shapley(void)
 {
 	static const char *paths[] = { "a>b>a", "b", "c>a", "a>b>c>d", "d>d", "b>c", "a", "c>b>a" };
 	static const double convs[] = { 3, 2, 1, 4, 2, 1, 5, 2 };
-	struct ch_table ch = { 0 };
+	struct intern ch = { 0 };
 	struct pathset ps = { 0 };
 	double conv[8] = { 0 }, val[8] = { 0 }, oc[8] = { 0 }, ov[8] = { 0 }, pos[8 * 4] = { 0 };
 	double R[16] = { 0 }, v[16] = { 0 }, fact[5] = { 1, 1, 2, 6, 24 };
@@ -216,7 +216,7 @@ static void test_shapley(void)
 
 	for (int i = 0; i < 8; i++)
 		add_path(&ch, &ps, paths[i], convs[i], 10 * convs[i], 1);
-	CHECK_INT(ch.n, 4);
+	CHECK_INT(intern_count(&ch), 4);
 	for (size_t k = 0; k < ps.n; k++) {
 		unsigned s = 0;
 		for (int i = 0; i < ps.p[k].len; i++)
@@ -243,19 +243,19 @@ static void test_shapley(void)
 	}
 	/* a>b>a (3 conversions), S = {a,b}: positions 0.25, 0.5, 0.25 of each */
 	{
-		int a = ch_find(&ch, "a", 1), b = ch_find(&ch, "b", 1);
+		int a = (int)intern_find(&ch, "a", 1), b = (int)intern_find(&ch, "b", 1);
 		/* position 0 of a: a>b>a 3 x 1/4, a>b>c>d 4 x 1/4, a 5 x 1 */
 		CHECK(fabs(pos[a * 4 + 0] - (0.75 + 1 + 5)) < 1e-12);
 		/* position 1 of b: a>b>a 3 x 1/2, a>b>c>d 4 x 1/4, c>b>a 2 x 1/3 */
 		CHECK(fabs(pos[b * 4 + 1] - (1.5 + 1 + 2.0 / 3)) < 1e-12);
 	}
 	ps_free(&ps);
-	ch_free(&ch);
+	intern_free(&ch);
 }
 
 static void test_heuristics(void)
 {
-	struct ch_table ch = { 0 };
+	struct intern ch = { 0 };
 	struct pathset ps = { 0 };
 	double c[4] = { 0 }, v[4] = { 0 };
 
@@ -283,7 +283,7 @@ static void test_heuristics(void)
 	CHECK_INT(ca_model_parse("time-decay", 10), M_TIME_DECAY);
 	CHECK_INT(ca_model_parse("markow", 6), -1);
 	ps_free(&ps);
-	ch_free(&ch);
+	intern_free(&ch);
 }
 
 int main(void)

@@ -5,6 +5,20 @@
 # A UNIT_COMMAND is a program, or a quoted command line (word-split here).
 set -u
 passed=0 failed=0
+
+# The public data sets (../shared/data) some tests read: AELP2_SHARED_DATA, else
+# beside the checkout, else beside the repository a clean clone came from.
+if [ -z "${AELP2_SHARED_DATA:-}" ]; then
+  repo="$(cd "$(dirname "$0")/.." && pwd)"
+  origin="$(git -C "$repo" remote get-url origin 2>/dev/null || true)"
+  for d in "$repo/../shared/data" ${origin:+"$origin/../shared/data"}; do
+    if [ -d "$d" ]; then
+      AELP2_SHARED_DATA="$(cd "$d" && pwd)"
+      export AELP2_SHARED_DATA
+      break
+    fi
+  done
+fi
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
 

@@ -23,46 +23,54 @@ static int distinct(const struct path *p, int *d, int *cnt)
 	return k;
 }
 
+/* The distinct channels of a path into buffers grown as needed. */
+struct distinct_buf { int *d, *cnt, cap; };
+
+/* p's distinct channels into b (d[j], and cnt[j] occurrences); their count,
+ * or 0 for a path that carries nothing to share (empty, or no conversions
+ * and no value). */
+static int path_distinct(const struct path *p, struct distinct_buf *b)
+{
+	if (p->len == 0 || (p->conv == 0 && p->value == 0))
+		return 0;
+	if (p->len > b->cap) {
+		b->cap = p->len;
+		b->d = xrealloc(b->d, (size_t)b->cap * sizeof *b->d);
+		b->cnt = xrealloc(b->cnt, (size_t)b->cap * sizeof *b->cnt);
+	}
+	return distinct(p, b->d, b->cnt);
+}
+
 void shapley_simplified(const struct pathset *ps, double *conv, double *val)
 {
-	int *d = NULL, *cnt = NULL, cap = 0;
+	struct distinct_buf b = { NULL, NULL, 0 };
 
 	for (size_t k = 0; k < ps->n; k++) {
 		const struct path *p = &ps->p[k];
-		int s;
-		if (p->len == 0 || (p->conv == 0 && p->value == 0))
+		int s = path_distinct(p, &b);
+		int *d = b.d;
+		if (s == 0)
 			continue;
-		if (p->len > cap) {
-			cap = p->len;
-			d = xrealloc(d, (size_t)cap * sizeof *d);
-			cnt = xrealloc(cnt, (size_t)cap * sizeof *cnt);
-		}
-		s = distinct(p, d, cnt);
 		for (int j = 0; j < s; j++) {
 			conv[d[j]] += p->conv / s;
 			val[d[j]] += p->value / s;
 		}
 	}
-	free(d);
-	free(cnt);
+	free(b.d);
+	free(b.cnt);
 }
 
 void shapley_ordered(const struct pathset *ps, double *conv, double *val, double *pos,
 		     int maxpos)
 {
-	int *d = NULL, *cnt = NULL, cap = 0;
+	struct distinct_buf b = { NULL, NULL, 0 };
 
 	for (size_t k = 0; k < ps->n; k++) {
 		const struct path *p = &ps->p[k];
-		int s;
-		if (p->len == 0 || (p->conv == 0 && p->value == 0))
+		int s = path_distinct(p, &b);
+		int *d = b.d, *cnt = b.cnt;
+		if (s == 0)
 			continue;
-		if (p->len > cap) {
-			cap = p->len;
-			d = xrealloc(d, (size_t)cap * sizeof *d);
-			cnt = xrealloc(cnt, (size_t)cap * sizeof *cnt);
-		}
-		s = distinct(p, d, cnt);
 		for (int i = 0; i < p->len; i++) {
 			int c = p->ch[i], j = 0;
 			double w;
@@ -75,6 +83,6 @@ void shapley_ordered(const struct pathset *ps, double *conv, double *val, double
 				pos[(size_t)c * (size_t)maxpos + (size_t)i] += w * p->conv;
 		}
 	}
-	free(d);
-	free(cnt);
+	free(b.d);
+	free(b.cnt);
 }

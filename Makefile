@@ -117,7 +117,8 @@ fuzz:
 
 check: $(PROG_BINS) $(UNIT_BINS) $(FUZZ_BINS)
 	AELP_BIN=$(abspath $(BIN)) tests/run.sh $(UNIT_BINS) \
-		"$(BUILD)/tests/fuzz_row tests/fixtures/tables/*.ndjson" -- tests/cmd tests/mmm tests/flows
+		"$(BUILD)/tests/fuzz_row tests/fixtures/tables/*.ndjson" \
+		"$(BUILD)/tests/fuzz_jscan tests/fixtures/tables/*.ndjson" -- tests/cmd tests/mmm tests/flows
 
 check-unit: $(UNIT_BINS)
 	tests/run.sh $(UNIT_BINS) --

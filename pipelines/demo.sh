@@ -79,6 +79,15 @@ bq-extract --param "r=mmm-weekly-$history_end" --query "
          "  Robyn check: \(.robyn // "-")"'
 
 echo
+echo "What a new customer is worth, by acquisition channel (ltv-fit, run ltv-weekly-$history_end; 90% intervals):"
+bq-extract --param "r=ltv-weekly-$history_end" --query "
+  SELECT segment, n_customers, fit, first_value_mean, repeat_purchases, value_mean, value_low, value_high, horizon, period
+  FROM ltv_priors WHERE run_id = @r ORDER BY segment = 'all', segment" |
+  jq -r '"  \(.segment | . + " " * (14 - length)) \(.value_mean * 100 | round / 100) (\(.value_low * 100 | round / 100) to \(.value_high * 100 | round / 100))" +
+         "  customers \(.n_customers)  first purchase \((.first_value_mean // 0) * 100 | round / 100)" +
+         "  repeat purchases in \(.horizon) \(.period)s \(.repeat_purchases * 100 | round / 100)  \(.fit) fit"'
+
+echo
 echo "Conversions each channel gets, by attribution model (channel-attribute, run weekly-$history_end):"
 bq-extract --param "r=weekly-$history_end" --query "
   SELECT channel, model, conversions FROM channel_attribution_weekly WHERE run_id = @r ORDER BY channel, model" |

@@ -15,17 +15,19 @@
 
 #include "arms.h"
 #include "die.h"
+#include "ltvprior.h"
 #include "ndjson.h"
 #include "opts.h"
 #include "out.h"
 #include "report.h"
+#include "schema.h"
 #include "serve.h"
 #include "timefmt.h"
 #include "warehouse.h"
 
 enum { O_QUIET = 'q', O_CAMPAIGN = 1000, O_LOOKBACK, O_DATE, O_METRIC, O_POLICY, O_PRIOR, O_ALPHA,
        O_EPSILON, O_LAMBDA, O_EXPLORATION, O_CACCAP, O_PRIORCONV, O_SLATE, O_DRAWS, O_SEED,
-       O_STDIN, O_REQUESTS, O_STATS, O_RUNID };
+       O_STDIN, O_REQUESTS, O_STATS, O_RUNID, O_LTV };
 
 static const struct opt options[] = {
 	{ O_CAMPAIGN, "campaign-id", 0, "ID", "one campaign (default: every campaign with arms)" },
@@ -39,6 +41,7 @@ static const struct opt options[] = {
 	{ O_LAMBDA, "l2-lambda", 0, "L", "LinTS/LinUCB ridge lambda, > 0 (default 1)" },
 	{ O_EXPLORATION, "exploration", 0, "E", "exploration budget, 0..1 (default 0.10)" },
 	{ O_CACCAP, "cac-cap", 0, "X", "CAC cap in account currency (default $AELP2_CAC_CAP, else none)" },
+	{ O_LTV, "ltv-cac-ratio", 0, "R", "also cap each campaign at its channel's LTV (ltv_priors value_low) / R (default $AELP2_LTV_CAC_RATIO)" },
 	{ O_PRIORCONV, "prior-conversions", 0, "A0", "the CAC band's prior pseudo-conversions (default 1)" },
 	{ O_SLATE, "slate", 0, "K", "arms shown together: top-k slates (default 1)" },
 	{ O_DRAWS, "draws", 0, "M", "Monte Carlo draws for p_best (default 10000)" },
@@ -106,6 +109,11 @@ static const struct opts_spec spec = {
 	"whose cac_low (even the optimistic CAC) is above the cap gets share 0 and cac_capped\n"
 	"true; it is not eligible (never the leader, p_best 0).  With no eligible arm every\n"
 	"share of the campaign is 0 and no arm leads.\n"
+	"LTV caps (--ltv-cac-ratio R, else AELP2_LTV_CAC_RATIO): a campaign's cap becomes the\n"
+	"lower of the cap above and its channel's new-customer value at the 5% end (the newest\n"
+	"ltv-fit run's ltv_priors value_low; the all row when the channel has none) / R; the\n"
+	"rows' cac_cap is the campaign's.  Read from the warehouse; no ltv_priors row: exit 65.\n"
+	"Serving (--requests) applies --cac-cap alone.\n"
 	"\n"
 	"Contextual (--policy lin_ts or lin_ucb; rows only): each row is an arm in a context,\n"
 	"  {\"campaign_id\":\"c1\",\"arm_id\":\"aud3\",\"context\":{\"device\":\"mobile\",\"hour\":13},\n"
@@ -164,11 +172,12 @@ static const struct opts_spec spec = {
 	options,
 	WH_ENV_HELP
 	"  AELP2_CAC_CAP    the CAC cap, account currency (unset or empty: no cap)\n"
+	"  AELP2_LTV_CAC_RATIO  --ltv-cac-ratio when not given (unset or empty: no LTV cap)\n"
 	"  AELP2_RUN_ID     run_id of the rows when --run-id is not given\n"
 };
 
 struct args {
-	const char *campaign_id, *date, *requests, *run_id, *cac_cap;
+	const char *campaign_id, *date, *requests, *run_id, *cac_cap, *ltv_ratio;
 	int lookback, stdin_rows, stats, quiet;
 	enum bd_metric metric;
 	struct mab_params p;
@@ -222,6 +231,7 @@ static void on_opt(int id, const char *arg, void *ctx)
 	case O_LAMBDA: a->l2_lambda = opt_double("l2-lambda", arg, 1e-12, 1e12); break;
 	case O_EXPLORATION: a->p.exploration = opt_double("exploration", arg, 0, 1); break;
 	case O_CACCAP: a->cac_cap = arg; break;
+	case O_LTV: a->ltv_ratio = arg; break;
 	case O_PRIORCONV: a->p.cac_prior_conv = opt_double("prior-conversions", arg, 1e-9, 1e9); break;
 	case O_SLATE: a->p.slate = (int)opt_long("slate", arg, 1, 1000000); break;
 	case O_DRAWS: a->p.draws = (long)opt_long("draws", arg, 1, 100000000); break;
@@ -238,6 +248,26 @@ static void on_opt(int id, const char *arg, void *ctx)
 	}
 }
 
+/* The newest ltv-fit run's priors, for --ltv-cac-ratio. */
+static void read_ltv(struct ltv_priors *pr)
+{
+	struct wh_err we = { 0 };
+	struct wh *w = wh_open_env(schema_load(NULL), WH_OPEN_READ, &we);
+	char err[600];
+	int rc;
+
+	if (!w)
+		die(we.missing == WH_NO_WAREHOUSE ? AELP_EXIT_DATAERR : we.code, "--ltv-cac-ratio: %s",
+		    we.msg);
+	rc = ltv_priors_read(w, pr, err, sizeof err);
+	wh_close(w);
+	if (rc)
+		die(rc, "--ltv-cac-ratio: %s", err);
+	if (!pr->run_id)
+		die(AELP_EXIT_DATAERR, "--ltv-cac-ratio: ltv_priors has no row (run ltv-fit and load "
+		    "its rows first)");
+}
+
 int main(int argc, char **argv)
 {
 	struct args a;
@@ -246,8 +276,10 @@ int main(int argc, char **argv)
 	struct bd_run r;
 	struct bd_tally t = { 0 };
 	struct bd_serve_stats st = { 0 };
+	struct ltv_priors ltv = { 0 };
 	char err[1200], details[512], capbuf[64], *run_id = NULL;
 	int rc, argi, contextual;
+	double ltv_ratio;
 
 	memset(&a, 0, sizeof a);
 	mab_params_default(&a.p);
@@ -270,6 +302,7 @@ int main(int argc, char **argv)
 	if (a.requests && strcmp(a.requests, "-") == 0 && a.stdin_rows && argi == argc)
 		usage_error(&spec, "--requests -: standard input already holds the arm rows");
 	a.p.cac_cap = opt_cac_cap(&spec, a.cac_cap);
+	ltv_ratio = a.requests ? NAN : ltv_cac_ratio("ltv-cac-ratio", a.ltv_ratio);
 
 	ro = (struct bd_read_opts){ a.metric, a.campaign_id, a.date, a.lookback, contextual };
 	if (a.stdin_rows)
@@ -289,6 +322,11 @@ int main(int argc, char **argv)
 	r.lin_alpha = a.lin_alpha;
 	r.l2_lambda = a.l2_lambda;
 	r.seed = a.seed;
+	if (isfinite(ltv_ratio) && in.n > 0) {
+		read_ltv(&ltv);
+		r.ltv = &ltv;
+		r.ltv_ratio = ltv_ratio;
+	}
 	timestamp_now(r.decided_at, NULL);
 	if (a.run_id)
 		run_id = xstrdup(a.run_id);

@@ -6,6 +6,7 @@
 
 #include "cacband.h"
 #include "die.h"
+#include "ltvprior.h"
 #include "ndjson.h"
 #include "out.h"
 
@@ -232,10 +233,19 @@ void bd_decide_all(FILE *out, const struct bd_input *in, const struct bd_run *r,
 	memset(t, 0, sizeof *t);
 	for (i = 0; i < in->n; i++) {
 		const struct bd_campaign *c = &in->c[i];
+		struct bd_run rc = *r;
+		if (r->ltv) {
+			const struct ltv_prior *used;
+			const char *channel = NULL;
+			size_t k;
+			for (k = 0; k < c->narms && !channel; k++)
+				channel = c->arms[k].channel;
+			rc.p.cac_cap = ltv_cac_cap(r->ltv, channel, r->ltv_ratio, r->p.cac_cap, &used);
+		}
 		if (contextual)
-			decide_linear(out, c, r, t);
+			decide_linear(out, c, &rc, t);
 		else
-			decide_plain(out, in, c, r, t);
+			decide_plain(out, in, c, &rc, t);
 		t->campaigns++;
 		t->arms += c->narms;
 		out_check(out);

@@ -9,6 +9,8 @@
 #include "mab.h"
 #include "timefmt.h"
 
+struct ltv_priors;
+
 /*
  * bandit-decide's decisions and their rows: per campaign, mab_decide (the
  * context-free policies) or, per context, lin_decide (LinTS, LinUCB), and
@@ -24,6 +26,8 @@ struct bd_run {
 	uint64_t seed;
 	const char *run_id;
 	char decided_at[TS_CANON_MAX];
+	const struct ltv_priors *ltv; /* --ltv-cac-ratio: each campaign's cap from LTV, or NULL */
+	double ltv_ratio;
 };
 
 /* What a run wrote, for the summary line and the step report. */

@@ -12,6 +12,7 @@
 
 #include "die.h"
 #include "inputs.h"
+#include "ltvprior.h"
 #include "ndjson.h"
 #include "opts.h"
 #include "propose.h"
@@ -20,7 +21,7 @@
 #include "warehouse.h"
 
 enum { O_DAYS = 'd', O_TOPN = 'n', O_DATE = 1000, O_HIST, O_PRIOR, O_MMMRUN, O_NOMMM, O_RUNID,
-       O_QUIET };
+       O_QUIET, O_LTV };
 
 static const struct opt options[] = {
 	{ O_DAYS, "days", 'd', "N", "lookback window in days, ending at --date (default 14)" },
@@ -31,6 +32,7 @@ static const struct opt options[] = {
 	{ O_MMMRUN, "mmm-run-id", 0, "ID", "use this media-mix run (default: the latest with status ok)" },
 	{ O_NOMMM, "no-mmm", 0, NULL, "ignore media-mix runs: history only" },
 	{ O_RUNID, "run-id", 0, "ID", "run_id of the rows (default $AELP2_RUN_ID, else budget-propose-DATE)" },
+	{ O_LTV, "ltv-cac-ratio", 0, "R", "also cap each campaign's CAC at its channel's LTV (ltv_priors value_low) / R (default $AELP2_LTV_CAC_RATIO)" },
 	{ O_QUIET, "quiet", 'q', NULL, "no summary line on stderr" },
 	{ 0, NULL, 0, NULL, NULL }
 };
@@ -88,12 +90,20 @@ static const struct opts_spec spec = {
 	"with the same run id writes the same change_ids (load with bq-load --upsert); a\n"
 	"proposal of this run a person already decided is left out, never overwritten.\n"
 	"\n"
+	"LTV caps (--ltv-cac-ratio R, or AELP2_LTV_CAC_RATIO): the newest ltv-fit run's\n"
+	"ltv_priors give what a new customer acquired in a channel is worth; a campaign's cap\n"
+	"becomes the lower of AELP2_CAC_CAP and the 5% end of its channel's value (value_low;\n"
+	"the all row when the channel has none) divided by R -- R = 3 keeps LTV:CAC at 3:1\n"
+	"even at the pessimistic end.  notes.ltv_prior {run_id, segment, value_low, ratio,\n"
+	"cap} says which prior set the cap.  No ltv_priors row: exit 65.\n"
+	"\n"
 	"Example:\n"
 	"  AELP2_CAC_CAP=80 budget-propose --days 14 --top-n 1 | bq-load --upsert\n"
 	"  proposal-review list\n",
 	options,
 	WH_ENV_HELP
 	"  AELP2_CAC_CAP    the CAC cap, account currency (unset or empty: no cap)\n"
+	"  AELP2_LTV_CAC_RATIO  --ltv-cac-ratio when not given (unset or empty: no LTV cap)\n"
 	"  AELP2_RUN_ID     run_id of the rows when --run-id is not given\n"
 };
 
@@ -101,6 +111,7 @@ struct args {
 	int days, top_n, use_mmm, quiet;
 	const char *date, *mmm_run_id, *run_id;
 	double hist_mult, prior_conv;
+	const char *ltv_ratio;
 };
 
 static void on_opt(int id, const char *arg, void *ctx)
@@ -120,13 +131,26 @@ static void on_opt(int id, const char *arg, void *ctx)
 	case O_NOMMM: a->use_mmm = 0; break;
 	case O_RUNID: a->run_id = arg; break;
 	case O_QUIET: a->quiet = 1; break;
+	case O_LTV: a->ltv_ratio = arg; break;
 	}
 }
 
 struct ranked {
 	size_t camp;
 	struct bp_proposal p;
+	struct bp_options o;              /* the campaign's own: its cap may come from LTV */
+	const struct ltv_prior *prior;    /* the prior that set the cap, or NULL */
 };
+
+/* The campaign's options: the CAC cap lowered to its channel's LTV cap. */
+static void campaign_cap(const struct bp_options *o, const struct ltv_priors *pr, double ratio,
+			 const struct bp_camp *c, struct ranked *r)
+{
+	r->o = *o;
+	r->prior = NULL;
+	if (isfinite(ratio))
+		r->o.cac_cap = ltv_cac_cap(pr, c->channel, ratio, o->cac_cap, &r->prior);
+}
 
 static int by_gain(const void *x, const void *y)
 {
@@ -152,8 +176,11 @@ static void band_json(FILE *out, const char *key, const struct bp_band *b)
 }
 
 static void write_row(FILE *out, const char *run_id, const char *now, const struct bp_input *in,
-		      const struct bp_camp *c, const struct bp_proposal *p, const struct bp_options *o)
+		      const struct bp_camp *c, const struct ranked *r, const struct ltv_priors *pr,
+		      double ratio)
 {
+	const struct bp_proposal *p = &r->p;
+	const struct bp_options *o = &r->o;
 	char change_id[512];
 	const struct bp_channel *ch = c->chan >= 0 ? &in->chans[c->chan] : NULL;
 
@@ -203,6 +230,20 @@ static void write_row(FILE *out, const char *run_id, const char *now, const stru
 	fputc('}', out);
 	jw_kv_real(out, "spend", c->c.spend);
 	jw_kv_real(out, "conversions", c->c.conv);
+	if (isfinite(ratio)) {
+		fputs(",\"ltv_prior\":", out);
+		if (r->prior) {
+			fputs("{\"run_id\":", out);
+			jw_str(out, pr->run_id, strlen(pr->run_id));
+			jw_kv_str(out, "segment", r->prior->segment);
+			jw_kv_real(out, "value_low", r->prior->low);
+			jw_kv_real(out, "ratio", ratio);
+			jw_kv_real(out, "cap", r->prior->low > 0 ? r->prior->low / ratio : NAN);
+			fputc('}', out);
+		} else {
+			fputs("null", out);
+		}
+	}
 	fputc('}', out);
 	jw_kv_str(out, "created_at", now);
 	fputs("}\n", out);
@@ -210,7 +251,9 @@ static void write_row(FILE *out, const char *run_id, const char *now, const stru
 
 int main(int argc, char **argv)
 {
-	struct args a = { 14, 0, 1, 0, NULL, NULL, NULL, 1.0, 2.0 };
+	struct args a = { 14, 0, 1, 0, NULL, NULL, NULL, 1.0, 2.0, NULL };
+	struct ltv_priors pr = { 0 };
+	double ratio;
 	struct bp_read_opts ro;
 	struct bp_input in;
 	struct bp_options o;
@@ -228,6 +271,7 @@ int main(int argc, char **argv)
 	o.cac_cap = opt_cac_cap(&spec, NULL);
 	o.hist_mult = a.hist_mult;
 	o.prior_conv = a.prior_conv;
+	ratio = ltv_cac_ratio("ltv-cac-ratio", a.ltv_ratio);
 	if (a.mmm_run_id && !a.use_mmm)
 		usage_error(&spec, "--mmm-run-id and --no-mmm contradict each other");
 
@@ -249,6 +293,12 @@ int main(int argc, char **argv)
 		run_id = xasprintf("budget-propose-%s", in.end);
 	if (!rc)
 		rc = bp_mark_decided(w, run_id, &in, err, sizeof err);
+	if (!rc && isfinite(ratio)) {
+		rc = ltv_priors_read(w, &pr, err, sizeof err);
+		if (!rc && !pr.run_id)
+			rc = errorf(err, sizeof err, AELP_EXIT_DATAERR, "--ltv-cac-ratio: ltv_priors has no "
+				    "row (run ltv-fit and load its rows first)");
+	}
 	if (rc)
 		die(rc, "%s", err);
 	wh_close(w);
@@ -260,7 +310,8 @@ int main(int argc, char **argv)
 		if (c->decided)
 			continue;
 		r[n].camp = i;
-		bp_decide(&c->c, c->chan >= 0 ? &in.chans[c->chan] : NULL, &o, &r[n].p);
+		campaign_cap(&o, &pr, ratio, c, &r[n]);
+		bp_decide(&c->c, c->chan >= 0 ? &in.chans[c->chan] : NULL, &r[n].o, &r[n].p);
 		if (r[n].p.record)
 			n++;
 	}
@@ -271,7 +322,7 @@ int main(int argc, char **argv)
 	out_init();
 	timestamp_now(now, NULL);
 	for (i = 0; i < nout; i++) {
-		write_row(stdout, run_id, now, &in, &in.camps[r[i].camp], &r[i].p, &o);
+		write_row(stdout, run_id, now, &in, &in.camps[r[i].camp], &r[i], &pr, ratio);
 		if (r[i].p.direction == BP_UP)
 			up++;
 		else if (r[i].p.direction == BP_DOWN)

@@ -459,6 +459,13 @@ static void write_options_json(FILE *f, const struct run *r)
 		jw_real(f, o->value);
 	else
 		fputs("null", f);
+	if (o->value_run_id) {
+		fputs(",\"value_source\":{\"table\":\"ltv_priors\",\"segment\":\"all\"", f);
+		jw_kv_str(f, "run_id", o->value_run_id);
+		jw_kv_real(f, "value_low", o->value_low);
+		jw_kv_real(f, "value_high", o->value_high);
+		fputc('}', f);
+	}
 	fputs(",\"scaling\":{\"kpi_mean\":", f);
 	jw_real(f, m->y_mean);
 	fputs(",\"spend_mean\":{", f);

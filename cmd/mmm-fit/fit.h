@@ -15,6 +15,9 @@ struct fit_opts {
 	const char *run_id;       /* NULL: mmm-END-sSEED */
 	const char *kpi;          /* label: conversions (default) or revenue */
 	double value;             /* value per conversion, 0 = none */
+	int value_from_ltv;       /* --value-per-conversion ltv */
+	const char *value_run_id; /* the ltv-fit run the value came from, or NULL */
+	double value_low, value_high; /* its prior's 90% interval */
 	double budget;            /* total daily budget, 0 = current total */
 	double bound_pct;         /* per-channel bounds, percent of current */
 	int current_days;         /* days that define "current" spend */

@@ -9,10 +9,13 @@
 
 #include "die.h"
 #include "fit.h"
+#include "ltvprior.h"
 #include "mmmdata.h"
 #include "model.h"
 #include "ndjson.h"
 #include "opts.h"
+#include "schema.h"
+#include "warehouse.h"
 
 enum {
 	O_GRAIN = 1000, O_PERIODS, O_ADSTOCK, O_LAG, O_PRIORS, O_SEED, O_CHAINS, O_WARMUP, O_DRAWS,
@@ -36,7 +39,7 @@ static const struct opt options[] = {
 	{ O_ACCEPT, "target-accept", 0, "P", "step-size adaptation target (default 0.9; Stan and PyMC use 0.8, LightweightMMM 0.85)" },
 	{ O_RUNID, "run-id", 0, "ID", "run id of the rows (default mmm-END-sSEED)" },
 	{ O_KPI, "kpi", 0, "NAME", "what the KPI counts: conversions (default) or revenue (then no CAC)" },
-	{ O_VALUE, "value-per-conversion", 0, "V", "turn conversion ROI into value ROI: ROI columns are V x conversions per currency" },
+	{ O_VALUE, "value-per-conversion", 0, "V|ltv", "turn conversion ROI into value ROI: ROI columns are V x conversions per currency; ltv: V = the newest ltv_priors row for all (ltv-fit)" },
 	{ O_BUDGET, "budget", 0, "B", "total daily budget to allocate (default: the current total)" },
 	{ O_BOUND, "bound-pct", 0, "P", "each channel may move P% around its current daily spend (default 30)" },
 	{ O_CURDAYS, "current-days", 0, "N", "current daily spend = mean over the last N days (default 28)" },
@@ -105,7 +108,12 @@ static const struct opts_spec spec = {
 	"the first step).  The allocation maximises the posterior mean of the total daily\n"
 	"response for the budget, each channel within --bound-pct of its current spend: a\n"
 	"dynamic programme on a --grid grid (global, Hill curves need not be concave), then\n"
-	"pairwise refinement; it sums to the budget and at_bound says where a bound binds.",
+	"pairwise refinement; it sums to the budget and at_bound says where a bound binds.\n"
+	"\n"
+	"--value-per-conversion ltv reads the warehouse: the newest ltv-fit run's ltv_priors row\n"
+	"for segment all (value_mean: a new customer's first purchase plus its discounted repeat\n"
+	"value).  mmm_runs.options.value_source names the run and keeps the prior's 90% interval;\n"
+	"the ROI bands carry the model's uncertainty, not the prior's.  No prior: exit 65.",
 	options,
 	"Environment:\n"
 	"  AELP2_MMM_USE_UPLIFT=1   expect uplift covariates: controls named uplift:ARM/SEGMENT\n"
@@ -167,7 +175,12 @@ static void on_opt(int id, const char *arg, void *ctx)
 			usage_error(&spec, "--kpi is conversions or revenue, not '%s'", arg);
 		o->kpi = arg;
 		break;
-	case O_VALUE: o->value = opt_double("value-per-conversion", arg, 1e-12, 1e12); break;
+	case O_VALUE:
+		if (strcmp(arg, "ltv") == 0)
+			o->value_from_ltv = 1;
+		else
+			o->value = opt_double("value-per-conversion", arg, 1e-12, 1e12);
+		break;
 	case O_BUDGET: o->budget = opt_double("budget", arg, 1e-9, 1e15); break;
 	case O_BOUND: o->bound_pct = opt_double("bound-pct", arg, 0, 1000); break;
 	case O_CURDAYS: o->current_days = (int)opt_long("current-days", arg, 1, 10000); break;
@@ -181,6 +194,35 @@ static void on_opt(int id, const char *arg, void *ctx)
 	}
 }
 
+/* --value-per-conversion ltv: the newest ltv_priors row for all. */
+static void value_from_ltv(struct fit_opts *o)
+{
+	struct schema_set *set = schema_load(NULL);
+	struct wh_err we = { 0 };
+	struct wh *w = wh_open_env(set, WH_OPEN_READ, &we);
+	struct ltv_priors pr;
+	const struct ltv_prior *p;
+	char err[600];
+	int rc;
+
+	if (!w)
+		die(we.missing == WH_NO_WAREHOUSE ? AELP_EXIT_DATAERR : we.code,
+		    "--value-per-conversion ltv: %s", we.msg);
+	rc = ltv_priors_read(w, &pr, err, sizeof err);
+	wh_close(w);
+	if (rc)
+		die(rc, "--value-per-conversion ltv: %s", err);
+	p = ltv_prior_for(&pr, "all");
+	if (!pr.run_id || !p || !(p->mean > 0))
+		die(AELP_EXIT_DATAERR, "--value-per-conversion ltv: ltv_priors has no %s (run ltv-fit "
+		    "and load its rows first)", !pr.run_id ? "row" : "positive value_mean for segment all");
+	o->value = p->mean;
+	o->value_low = p->low;
+	o->value_high = p->high;
+	o->value_run_id = xstrdup(pr.run_id);
+	ltv_priors_free(&pr);
+}
+
 int main(int argc, char **argv)
 {
 	struct fit_opts o;
@@ -192,8 +234,10 @@ int main(int argc, char **argv)
 		usage_error(&spec, "one input file at most");
 	if (argc - first == 1)
 		o.input = argv[first];
-	if (o.value > 0 && strcmp(o.kpi, "revenue") == 0)
+	if ((o.value > 0 || o.value_from_ltv) && strcmp(o.kpi, "revenue") == 0)
 		usage_error(&spec, "--value-per-conversion needs a conversions KPI");
+	if (o.value_from_ltv)
+		value_from_ltv(&o);
 	out_init();
 	rc = fit_run(&o);
 	if (rc == 0 || rc == 1)

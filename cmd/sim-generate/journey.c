@@ -84,7 +84,9 @@ struct journey *journey_new(struct sim *s)
 	j->r = gsl_rng_alloc(sim_rng_type);
 	if (!j->r)
 		die(AELP_EXIT_SOFTWARE, "cannot allocate a random number generator");
-	j->next_a = s->cfg.start - SPAN;
+	/* Customers keep buying after their journey: their first purchases
+	 * are needed from the origin on. */
+	j->next_a = s->cust ? 0 : s->cfg.start - SPAN;
 	if (j->next_a < 0)
 		j->next_a = 0;
 	for (i = 0; i < RING; i++)
@@ -155,7 +157,10 @@ static void paid_fields(FILE *f, const struct sim *s, const struct sess *x)
 	row_str(f, "ad_id", ad->id);
 }
 
-static void user(struct journey *j, long long a, long long i)
+/* Walk user i of day a; rows says whether its sessions and touches are
+ * wanted (no row of a user acquired SPAN days before the window lands in
+ * it).  A purchase conversion adds a customer. */
+static void user(struct journey *j, long long a, long long i, int rows)
 {
 	struct sim *s = j->s;
 	const struct sim_config *c = &s->cfg;
@@ -215,11 +220,15 @@ static void user(struct journey *j, long long a, long long i)
 		} else if (u < 0.72) {
 			ctype = "purchase";
 			value = round(gsl_ran_lognormal(r, log(sim_kpi.value) - 0.08, 0.4) * 100) / 100;
+			if (s->cust)   /* the customer's first purchase (own streams) */
+				customers_add(s->cust, a, i, l->ch, conv_at, value);
 		} else {
 			ctype = "lead";
 			value = 25.0;
 		}
 	}
+	if (!rows)
+		return;
 
 	snprintf(uid, sizeof uid, "u-%lld-%lld", a, i);
 	snprintf(cid, sizeof cid, "cv-%lld-%lld", a, i);
@@ -311,13 +320,14 @@ static void acquire(struct journey *j, long long a)
 {
 	const struct sim_config *c = &j->s->cfg;
 	unsigned n, i;
+	int rows = a >= c->start - SPAN && (c->tables & (1u << T_SESSIONS | 1u << T_TOUCHES));
 
 	if (c->users == 0)
 		return;
 	sim_stream(j->r, c->seed, K_NUSERS, a, 0);
 	n = gsl_ran_poisson(j->r, (double)c->users);
 	for (i = 0; i < n; i++)
-		user(j, a, i);
+		user(j, a, i, rows);
 }
 
 void journey_day(struct journey *j, long long t, FILE *out)

@@ -25,7 +25,7 @@ static const struct opt options[] = {
 	{ O_USERS, "users", 0, "N", "mean new journey users a day, Poisson, 0 to 1000000 (default 100)" },
 	{ O_TRUTH, "truth", 0, "FILE", "write the ground truth to FILE as pretty JSON" },
 	{ O_ORIGIN, "origin", 0, "DATE", "the day the business starts; state runs from it (default 2024-01-01)" },
-	{ O_TABLES, "tables", 0, "LIST", "comma-separated tables to write (default all six)" },
+	{ O_TABLES, "tables", 0, "LIST", "comma-separated tables to write (default all seven)" },
 	{ O_CAMPAIGNS, "campaigns-per-channel", 0, "N", "campaigns per channel, 1 to 1000 (default 3)" },
 	{ O_ADS, "ads-per-campaign", 0, "N", "ads per campaign in 1 or 2 ad groups, 1 to 100 (default 4)" },
 	{ 0, NULL, 0, NULL, NULL }
@@ -42,12 +42,13 @@ static const struct opts_spec spec = {
 	"  ga4_aggregates             (date, channel): the business KPI, true process below\n"
 	"  gaelp_users.journey_sessions       by date of session_start\n"
 	"  gaelp_users.persistent_touchpoints by date of touched_at\n"
+	"  customer_transactions      by occurred_at: customers' first and repeat purchases\n"
 	"  canary_budgets_snapshot    each campaign's budget on the window's last day\n"
 	"\n"
 	"Deterministic: the same seed, origin and flags give byte-identical rows for a day\n"
 	"whichever window (--start, --days) produced them; every draw comes from a stream\n"
 	"keyed by (seed, entity, day), and state that carries over (budgets, adstock, users\n"
-	"acquired earlier) is computed from --origin.",
+	"acquired earlier, customers' purchases) is computed from --origin.",
 	options,
 	"Advertiser: six channels google_search, google_pmax, youtube (platform google_ads),\n"
 	"meta, tiktok, linkedin; N campaigns each, M ads each.  Spend per campaign and day =\n"
@@ -78,13 +79,32 @@ static const struct opts_spec spec = {
 	"(conversion)/(null) (matrix in the truth file); sessions spread over days, a\n"
 	"conversion lands in-session or up to 14 days later, typed first_visit/first_open\n"
 	"(20%), purchase or lead.\n"
+	"Customers: a purchase conversion is a customer's first purchase (customer_id = user_id,\n"
+	"transaction_id tx-USER-1, value and time of the conversion, the converting session's\n"
+	"channel).  Repeat purchases follow BG/NBD, time unit the week: per customer\n"
+	"lambda ~ Gamma(r, rate alpha) purchases/week and p ~ Beta(a, b); gaps ~ Exponential(lambda);\n"
+	"after each repeat purchase the customer drops out with probability p.  Values follow\n"
+	"Gamma-Gamma: Gamma(p, rate nu), nu ~ Gamma(q, rate gamma) per customer, mean p*gamma/(q-1).\n"
+	"  acquisition    r     alpha(weeks) a     b     p  q  gamma  E[X(52 weeks)]\n"
+	"  google_search  0.50  1.6          0.80  2.6   6  4  45.0   4.83\n"
+	"  google_pmax    0.40  1.5          0.85  2.4   6  4  42.5   3.85\n"
+	"  youtube        0.30  1.8          0.75  2.0   6  4  40.0   2.84\n"
+	"  meta           0.35  1.3          0.85  1.9   6  4  37.5   3.33\n"
+	"  tiktok         0.25  1.1          0.90  1.6   6  4  32.5   2.41\n"
+	"  linkedin       0.45  2.1          0.70  2.8   6  4  60.0   4.38\n"
+	"  organic        0.55  1.6          0.75  2.8   6  4  42.5   5.66\n"
+	"  direct         0.60  1.4          0.70  3.0   6  4  47.5   7.09\n"
+	"  email          0.60  1.2          0.60  3.4   6  4  40.0   9.30\n"
 	"\n"
 	"Truth file keys: generator, seed, origin, window, flags, model (equations and\n"
 	"baseline/noise/value parameters), channels (per channel: adstock_decay,\n"
 	"adstock_max_lag_days, hill_k, hill_s, beta, overclaim_target, overclaim_realised,\n"
 	"window_spend, window_incremental_conversions, roi_conversions_per_usd,\n"
 	"roas_incremental_revenue_per_usd, response_curve), campaigns, flighting, budgets,\n"
-	"ads (true ctr, cvr, cpm), journeys (states, transition_matrix, lags), daily (per day:\n"
+	"ads (true ctr, cvr, cpm), journeys (states, transition_matrix, lags), customers (the\n"
+	"model; per acquisition channel r, alpha, a, b, p, q, gamma,\n"
+	"expected_repeat_purchases_52_weeks, mean_repeat_value, window_first_purchases,\n"
+	"window_repeat_purchases and their values), daily (per day:\n"
 	"baseline, its parts, each channel's contribution and spend_CHANNEL in USD, noise,\n"
 	"expected = baseline + contributions, observed = the day's GA4 conversions).\n"
 	"\n"

@@ -18,7 +18,7 @@
 const char *const sim_table_names[T_COUNT] = {
 	"ads_campaign_performance", "ads_ad_performance", "ga4_aggregates",
 	"gaelp_users.journey_sessions", "gaelp_users.persistent_touchpoints",
-	"canary_budgets_snapshot"
+	"customer_transactions", "canary_budgets_snapshot"
 };
 
 /*
@@ -310,7 +310,9 @@ struct sim *sim_new(const struct sim_config *cfg)
 		}
 	s->daily = xcalloc((size_t)cfg->days, sizeof *s->daily);
 	journey_matrix(s->jmatrix);
-	if (cfg->tables & (1u << T_SESSIONS | 1u << T_TOUCHES))
+	if (cfg->tables & 1u << T_CUSTTX)
+		s->cust = customers_new(s);
+	if (cfg->tables & (1u << T_SESSIONS | 1u << T_TOUCHES | 1u << T_CUSTTX))
 		s->j = journey_new(s);
 	return s;
 }
@@ -326,6 +328,7 @@ void sim_free(struct sim *s)
 	for (i = 0; i < SIM_NPAID; i++)
 		free(s->chspend[i]);
 	journey_free(s->j);
+	customers_free(s->cust);
 	free(s->camps);
 	free(s->ads);
 	free(s->daily);
@@ -563,6 +566,8 @@ void sim_run(struct sim *s, FILE *out)
 		ga4_day(s, t, date, out, clicks);
 		if (s->j)
 			journey_day(s->j, t, out);
+		if (s->cust)
+			customers_day(s->cust, t, out);
 		if (t == s->end && (s->cfg.tables & 1u << T_CANARY))
 			canary_day(s, t, date, out);
 		out_check(out);

@@ -18,7 +18,7 @@
 
 /* The tables, in the order rows of one day are written. */
 enum sim_table {
-	T_CAMPAIGN, T_AD, T_GA4, T_SESSIONS, T_TOUCHES, T_CANARY, T_COUNT
+	T_CAMPAIGN, T_AD, T_GA4, T_SESSIONS, T_TOUCHES, T_CUSTTX, T_CANARY, T_COUNT
 };
 extern const char *const sim_table_names[T_COUNT];
 
@@ -69,7 +69,7 @@ extern const gsl_rng_type *sim_rng_type;
 
 /* Stream kinds. */
 enum { K_CAMP = 1, K_AD, K_BUDGET, K_FLIGHT, K_SPEND, K_ROT, K_ADDAY, K_GA4,
-       K_NUSERS, K_USER };
+       K_NUSERS, K_USER, K_CUST, K_CUSTTX };
 
 /* Reseed r to the stream (seed, kind, a, b). */
 void sim_stream(gsl_rng *r, uint64_t seed, int kind, long long a, long long b);
@@ -117,6 +117,48 @@ extern const struct kpi_params sim_kpi;
 extern const char *const sim_unpaid_ga4[4];
 
 struct journey;
+struct customers;
+
+/*
+ * Repeat customers (customers.c).  A journey's purchase conversion acquires
+ * a customer; after it, repeat purchases follow BG/NBD and their values
+ * Gamma-Gamma with the acquisition channel's parameters.  Time unit: the
+ * week (SIM_LTV_UNIT seconds); lambda is purchases per week, alpha in weeks.
+ */
+#define SIM_LTV_UNIT (7 * 86400.0)
+struct ltv_params {
+	double r, alpha;          /* lambda ~ Gamma(shape r, rate alpha) */
+	double a, b;              /* dropout probability p ~ Beta(a, b) */
+	double p, q, gamma;       /* value ~ Gamma(shape p, rate nu), nu ~ Gamma(shape q, rate gamma) */
+};
+extern const struct ltv_params sim_ltv[SIM_NJCH];
+
+/* A customer's latent traits, from the stream (seed, K_CUST, day, user). */
+struct cust_latent {
+	double lambda, p, nu;
+};
+/* The j-th repeat purchase (j >= 1), from the stream (seed, K_CUSTTX, customer, j):
+ * the time since the previous purchase in seconds (INFINITY when lambda is
+ * 0), its value in USD (cents), and whether the customer drops out after it. */
+struct cust_repeat {
+	double gap, value;
+	int drop;
+};
+void sim_cust_latent(gsl_rng *r, uint64_t seed, long long a, long long i, int ch,
+		     struct cust_latent *l);
+void sim_cust_repeat(gsl_rng *r, uint64_t seed, long long a, long long i, long long j, int ch,
+		     const struct cust_latent *l, struct cust_repeat *x);
+/* E[X(t)], the expected repeat purchases in t weeks after the first (FHL 2005 eq. 9). */
+double sim_bgnbd_expected(const struct ltv_params *m, double t);
+
+struct customers *customers_new(struct sim *s);
+/* User i of day a made a purchase conversion at secs (since origin) worth
+ * value, in a session of channel ch: the customer's first purchase. */
+void customers_add(struct customers *cs, long long a, long long i, int ch, long long secs,
+		   double value);
+/* Write the transactions of day t (all customers of days <= t added). */
+void customers_day(struct customers *cs, long long t, FILE *out);
+void customers_free(struct customers *cs);
 
 struct sim {
 	struct sim_config cfg;
@@ -136,6 +178,10 @@ struct sim {
 	struct day_truth *daily;
 	double jmatrix[SIM_NJCH + 3][SIM_NJCH + 3];   /* (start), channels, (conversion), (null) */
 	struct journey *j;
+	struct customers *cust;
+	/* realised over the window, per acquisition channel: first purchases,
+	 * their value, repeat purchases, their value */
+	double w_cust[SIM_NJCH][4];
 	/* per-day scratch */
 	long long *ad_cost;
 };

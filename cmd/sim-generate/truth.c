@@ -243,6 +243,52 @@ int sim_write_truth(const struct sim *s, FILE *f)
 	kstr(f, 4, "devices", "mobile 0.6, desktop 0.35, tablet 0.05", 1);
 	fputs("  },\n", f);
 
+	key(f, 2, "customers");
+	fputs("{\n", f);
+	kstr(f, 4, "acquisition", "a journey conversion of type purchase is the customer's first "
+	     "purchase (first_purchase true, transaction_id tx-USER-1, customer_id the user_id, "
+	     "occurred_at converted_at, value conversion_value, channel the converting session's)", 0);
+	kstr(f, 4, "repeat_purchases", "BG/NBD (Fader, Hardie & Lee 2005) per acquisition channel: "
+	     "lambda ~ Gamma(shape r, rate alpha) and dropout p ~ Beta(a, b) per customer; while "
+	     "active, gaps between purchases ~ Exponential(rate lambda); after each repeat purchase "
+	     "the customer drops out with probability p (never right after the first purchase); "
+	     "repeat k is tx-USER-(k+1), occurred_at rounded to the second", 0);
+	kstr(f, 4, "repeat_values", "Gamma-Gamma: value ~ Gamma(shape p, rate nu), nu ~ Gamma(shape q, "
+	     "rate gamma) per customer, rounded to cents; mean p*gamma/(q-1); the first purchase's "
+	     "value is the journey's conversion_value, independent of nu", 0);
+	kstr(f, 4, "time_unit", "week: lambda in purchases a week, alpha in weeks (alpha_days = 7 alpha); "
+	     "ltv-fit --period week estimates these r, alpha, a, b", 0);
+	kstr(f, 4, "expected_repeat_purchases", "E[X(t)] = (a+b-1)/(a-1) * (1 - (alpha/(alpha+t))^r * "
+	     "2F1(r, b; a+b-1; t/(alpha+t))), t in weeks after the first purchase", 0);
+	kstr(f, 4, "window", "window_* count the rows in the window by acquisition channel "
+	     "(customers acquired since the origin)", 0);
+	key(f, 4, "channels");
+	fputs("{\n", f);
+	for (ch = 0; ch < SIM_NJCH; ch++) {
+		const struct ltv_params *m = &sim_ltv[ch];
+		const double *w = s->w_cust[ch];
+		key(f, 6, sim_chan[ch].name);
+		fputs("{\"r\": ", f);
+		num(f, m->r);
+		inum(f, "alpha", m->alpha);
+		inum(f, "alpha_days", round(7 * m->alpha * 1e9) / 1e9);
+		inum(f, "a", m->a);
+		inum(f, "b", m->b);
+		inum(f, "p", m->p);
+		inum(f, "q", m->q);
+		inum(f, "gamma", m->gamma);
+		inum(f, "mean_lambda_per_week", m->r / m->alpha);
+		inum(f, "mean_dropout", m->a / (m->a + m->b));
+		inum(f, "expected_repeat_purchases_52_weeks", sim_bgnbd_expected(m, 52));
+		inum(f, "mean_repeat_value", m->p * m->gamma / (m->q - 1));
+		inum(f, "window_first_purchases", w[0]);
+		inum(f, "window_first_purchase_value", round(w[1] * 100) / 100);
+		inum(f, "window_repeat_purchases", w[2]);
+		inum(f, "window_repeat_purchase_value", round(w[3] * 100) / 100);
+		fputs(ch == SIM_NJCH - 1 ? "}\n" : "},\n", f);
+	}
+	fputs("    }\n  },\n", f);
+
 	key(f, 2, "daily");
 	fputs("[\n", f);
 	for (t = 0; t < c->days; t++) {

@@ -44,7 +44,8 @@ now() {
 	if [[ -n ${EPOCHREALTIME:-} ]]; then printf '%s\n' "${EPOCHREALTIME/,/.}"; else date +%s.%N; fi
 }
 
-# timed LOG CMD...: run CMD (stdout to /dev/null, stderr to LOG), set $elapsed in seconds.
+# timed LOG CMD...: run CMD (stdout to /dev/null, stderr to LOG), set $elapsed in seconds
+# (to the millisecond; $TIMED_DIGITS digits when set, 6 for runs of milliseconds).
 elapsed=
 timed() {
 	local log=$1 t0 t1
@@ -55,7 +56,45 @@ timed() {
 		fail "$* failed"
 	fi
 	t1=$(now)
-	elapsed=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')
+	elapsed=$(awk -v a="$t0" -v b="$t1" -v d="${TIMED_DIGITS:-3}" 'BEGIN { printf "%.*f", d, b - a }')
+}
+utimed() { TIMED_DIGITS=6 timed "$@"; }
+
+# peer_python NAME LABEL PY_VAR SKIP_VAR PINNED_RE PINS...: the python that runs
+# $peer_py (which prints its versions with --check), in py; peer=0 and why when
+# there is none.  SKIP_VAR=0 skips the peer; PY_VAR names a python to use as is;
+# otherwise the bench's own virtual environment build/bench/venv-NAME, made once
+# (python3 -m venv, pip install PINS, log in build/bench/venv-NAME.log) and
+# brought to the pins when its --check line does not match PINNED_RE.
+peer=1 why= py= versions=
+peer_python() {
+	local name=$1 label=$2 pyvar=$3 skipvar=$4 re=$5 venv log
+	shift 5
+	peer=1 why= py=
+	if [[ ${!skipvar:-1} == 0 ]]; then
+		peer=0 why="$skipvar=0"
+	elif [[ -n ${!pyvar:-} ]]; then
+		py=${!pyvar}
+		"$py" "$peer_py" --check >/dev/null 2>&1 || peer=0 why="$pyvar=$py cannot import $label"
+	else
+		venv=$root/build/bench/venv-$name
+		py=$venv/bin/python
+		if ! "$py" "$peer_py" --check 2>/dev/null | grep -q "$re"; then
+			log=$root/build/bench/venv-$name.log
+			mkdir -p "$root/build/bench"
+			say "making $label's virtual environment $venv (python3 -m venv; pip install $*), once"
+			if ! command -v python3 >/dev/null; then
+				peer=0 why="no python3 to make $venv"
+			elif ! { [[ -x $py ]] || python3 -m venv "$venv"; } >"$log" 2>&1; then
+				peer=0 why="python3 -m venv $venv failed (see $log)"
+			elif ! "$py" -m pip install --disable-pip-version-check "$@" >>"$log" 2>&1 ||
+				! "$py" "$peer_py" --check >>"$log" 2>&1; then
+				peer=0 why="pip install $label failed in $venv (see $log)"
+			fi
+		fi
+	fi
+	versions=
+	if ((peer)); then versions=$("$py" "$peer_py" --check 2>/dev/null); fi
 }
 
 median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }

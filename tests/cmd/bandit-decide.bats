@@ -106,6 +106,30 @@ sim_warehouse() {
   [[ "$stderr" == *"no CAC cap"* ]]
 }
 
+@test "--ltv-cac-ratio: each campaign's cap is its channel's LTV low end / R, the all row otherwise" {
+  # c1 on meta, c2 on tiktok: arm b's CAC is about 200 (2 conversions for 400)
+  arms c1:a:1000:30:300 c1:b:1000:2:400 c2:a:1000:30:300 c2:b:1000:2:400 |
+    jq -c 'if .campaign_id == "c1" then .channel = "meta" else .channel = "tiktok" end' > "$BATS_TEST_TMPDIR/a.ndjson"
+  decide "$BATS_TEST_TMPDIR/a.ndjson" --ltv-cac-ratio 3
+  [ "$status" -eq 65 ]                              # no warehouse, no prior
+  [ -z "$output" ]
+  bq-ensure --quiet >/dev/null
+  printf '%s\n' \
+    '{"_table":"ltv_priors","run_id":"l1","segment":"all","value_mean":200,"value_low":150,"value_high":260,"created_at":"2025-02-01T00:00:00Z"}' \
+    '{"_table":"ltv_priors","run_id":"l1","segment":"meta","value_mean":3000,"value_low":2400,"value_high":3600,"created_at":"2025-02-01T00:00:00Z"}' |
+    bq-load --upsert >/dev/null
+  # meta: 2400 / 3 = 800, nothing capped; tiktok (no row): all's 150 / 3 = 50, b capped
+  decide "$BATS_TEST_TMPDIR/a.ndjson" --ltv-cac-ratio 3
+  [ "$status" -eq 0 ]
+  echo "$output" | jq -s -e 'map({(.campaign_id + "/" + .arm_id): [.cac_cap, .cac_capped]}) | add ==
+    {"c1/a": [800, false], "c1/b": [800, false], "c2/a": [50, false], "c2/b": [50, true]}'
+  # the lower cap wins: AELP2_CAC_CAP below meta's LTV cap
+  AELP2_CAC_CAP=40 AELP2_LTV_CAC_RATIO=3 decide "$BATS_TEST_TMPDIR/a.ndjson"
+  echo "$output" | jq -s -e 'all(.cac_cap == 40) and (map(select(.cac_capped)) | length) == 2'
+  decide "$BATS_TEST_TMPDIR/a.ndjson" --ltv-cac-ratio -1
+  [ "$status" -eq 2 ]
+}
+
 @test "a CAC cap that is not a positive number is a usage error, nothing written" {
   arms c1:a:1000:30:300 > "$BATS_TEST_TMPDIR/a.ndjson"
   for bad in abc 0 -5 nan inf 12x; do

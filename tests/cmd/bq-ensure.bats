@@ -26,7 +26,8 @@ load ../helpers
       segment_audience_map value_uploads_log ops_flow_runs ops_alerts channel_attribution_weekly \
       youtube_reach_estimates ads_campaign_performance ads_ad_performance ga4_aggregates \
       gaelp_users.journey_sessions gaelp_users.persistent_touchpoints mmm_runs mmm_curves \
-      mmm_allocations robyn_comparison_weekly attribution_touchpoints canary_change_approvals; do
+      mmm_allocations robyn_comparison_weekly attribution_touchpoints canary_change_approvals \
+      customer_transactions ltv_models ltv_customers ltv_priors uplift_models; do
     run bq-extract --query "SELECT COUNT(*) AS n FROM $t"
     [ "$status" -eq 0 ] || { echo "missing table $t: $output"; false; }
     [ "$output" = '{"n":0}' ]

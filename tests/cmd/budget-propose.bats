@@ -205,3 +205,47 @@ propose() {
   [ -z "$output" ]
   [[ "$stderr" == *"reading canary_budgets_latest"*"run bq-ensure"* ]]
 }
+
+# ltv_priors rows of one ltv-fit run: "SEGMENT:VALUE_LOW"...
+ltv_priors() { # RUN CREATED SEGMENT:LOW...
+  local run=$1 created=$2; shift 2
+  printf '%s\n' "$@" | awk -F: -v run="$run" -v created="$created" '{
+    printf "{\"_table\":\"ltv_priors\",\"run_id\":\"%s\",\"segment\":\"%s\",\"value_mean\":%s,\"value_low\":%s,\"value_high\":%s,\"created_at\":\"%s\"}\n",
+      run, $1, $2 * 1.2, $2, $2 * 1.5, created }' | bq-load --upsert >/dev/null
+}
+
+@test "--ltv-cac-ratio caps each campaign at its channel's LTV low end / R, the all row otherwise" {
+  portfolio "c1:google_search:100:100:1" "c2:meta:100:100:1"   # CAC 100 each
+  ltv_priors old 2025-03-01T00:00:00Z "all:1000" "meta:1000"
+  ltv_priors new 2025-03-10T00:00:00Z "all:240" "google_search:1200"
+  # google_search: 1200 / 2 = 600 (or / 4 = 300) above the CAC band: nothing to move; meta: no row, all: 240 / 2 = 120 straddles
+  propose --ltv-cac-ratio 2
+  [ "$status" -eq 0 ]
+  [ "$(echo "$output" | wc -l)" -eq 1 ]
+  echo "$output" | jq -e '.campaign_id == "c2" and .direction == "hold" and .notes.cap_reason == "cac_band_straddles_cap"
+    and .notes.cac_cap == 120 and .notes.ltv_prior == {"run_id":"new","segment":"all","value_low":240,"ratio":2,"cap":120}'
+  # ratio 4 from the environment: meta's cap 60 is below the whole band: down
+  AELP2_LTV_CAC_RATIO=4 propose
+  [ "$status" -eq 0 ]
+  echo "$output" | jq -se 'length == 1 and .[0].campaign_id == "c2" and .[0].direction == "down"
+    and .[0].notes.cap_reason == "cac_above_cap" and .[0].notes.cac_cap == 60'
+  # AELP2_CAC_CAP lower than the LTV cap wins, and notes still name the prior
+  AELP2_CAC_CAP=50 propose --ltv-cac-ratio 2
+  echo "$output" | jq -se 'length == 2 and all(.[]; .notes.cac_cap == 50 and .notes.ltv_prior.run_id == "new")'
+  # without the option nothing says ltv
+  propose
+  [ -z "$output" ]
+}
+
+@test "--ltv-cac-ratio without ltv_priors rows is bad input; a bad ratio is usage" {
+  portfolio "c1:google_search:100:100:1"
+  propose --ltv-cac-ratio 3
+  [ "$status" -eq 65 ]
+  [ -z "$output" ]
+  [[ "$stderr" == *"ltv_priors has no row (run ltv-fit"* ]]
+  propose --ltv-cac-ratio 0
+  [ "$status" -eq 2 ]
+  AELP2_LTV_CAC_RATIO=abc propose
+  [ "$status" -eq 2 ]
+  [[ "$stderr" == *"AELP2_LTV_CAC_RATIO"* ]]
+}

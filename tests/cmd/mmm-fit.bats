@@ -225,6 +225,31 @@ FIT() { echo "$BATS_FILE_TMPDIR/fit.ndjson"; }
   echo "$output" | row mmm_runs | jq -e '.diagnostics | has("covariates") | not'
 }
 
+@test "--value-per-conversion ltv: the newest ltv_priors row for all, named in options" {
+  run --separate-stderr mmm-fit "${FAST[@]}" --value-per-conversion ltv "$(IN)"
+  [ "$status" -eq 65 ]                                # no warehouse yet
+  [ -z "$output" ]
+  bq-ensure --quiet >/dev/null
+  run --separate-stderr mmm-fit "${FAST[@]}" --value-per-conversion ltv "$(IN)"
+  [ "$status" -eq 65 ]
+  [[ "$stderr" == *"ltv_priors has no row (run ltv-fit"* ]]
+  printf '%s\n' \
+    '{"_table":"ltv_priors","run_id":"old","segment":"all","value_mean":10,"value_low":9,"value_high":11,"created_at":"2025-01-01T00:00:00Z"}' \
+    '{"_table":"ltv_priors","run_id":"new","segment":"all","value_mean":70.5,"value_low":66,"value_high":75.25,"created_at":"2025-02-01T00:00:00Z"}' \
+    '{"_table":"ltv_priors","run_id":"new","segment":"meta","value_mean":40,"value_low":30,"value_high":50,"created_at":"2025-02-01T00:00:00Z"}' |
+    bq-load --upsert >/dev/null
+  run --separate-stderr mmm-fit "${FAST[@]}" --seed 3 --value-per-conversion ltv "$(IN)"
+  [ "$status" -eq 0 ]
+  echo "$output" | row mmm_runs | jq -e '.options.value_per_conversion == 70.5
+    and .options.value_source == {"table":"ltv_priors","segment":"all","run_id":"new","value_low":66,"value_high":75.25}'
+  # the same ROIs as the number given by hand
+  mmm-fit "${FAST[@]}" --seed 3 --value-per-conversion 70.5 "$(IN)" 2>/dev/null | row mmm_allocations |
+    jq -c 'del(.created_at)' > "$BATS_TEST_TMPDIR/byhand"
+  echo "$output" | row mmm_allocations | jq -c 'del(.created_at)' | diff - "$BATS_TEST_TMPDIR/byhand"
+  run --separate-stderr mmm-fit "${FAST[@]}" --kpi revenue --value-per-conversion ltv "$(IN)"
+  [ "$status" -eq 2 ]
+}
+
 @test "--stan-data writes the model's data and parameter names for Stan" {
   s="$BATS_TEST_TMPDIR/stan.json"
   run mmm-fit "${FAST[@]}" --stan-data "$s" "$(IN)"

@@ -10,14 +10,15 @@ setup_file() {
   D="$BATS_FILE_TMPDIR"
   sim-generate --start 2024-03-01 --days 120 --seed 7 --truth "$D/truth.json" > "$D/all.ndjson"
   for t in ads_campaign_performance ads_ad_performance ga4_aggregates \
-           gaelp_users.journey_sessions gaelp_users.persistent_touchpoints canary_budgets_snapshot; do
+           gaelp_users.journey_sessions gaelp_users.persistent_touchpoints customer_transactions \
+           canary_budgets_snapshot; do
     grep -F "\"_table\":\"$t\"" "$D/all.ndjson" > "$D/$t.ndjson" || true
   done
 }
 
-# The rows of FILE whose day (date, session_start or touched_at) lies in [FROM, TO].
+# The rows of FILE whose day (date, session_start, touched_at or occurred_at) lies in [FROM, TO].
 rows_between() { # FILE FROM TO
-  awk -v from="$2" -v to="$3" 'match($0, /"(date|session_start|touched_at)":"[0-9-]+/) {
+  awk -v from="$2" -v to="$3" 'match($0, /"(date|session_start|touched_at|occurred_at)":"[0-9-]+/) {
     d = substr($0, RSTART + RLENGTH - 10, 10); if (d >= from && d <= to) print }' "$1"
 }
 
@@ -26,7 +27,8 @@ rows_between() { # FILE FROM TO
   for w in --start --days --seed --users --truth --origin --tables --campaigns-per-channel \
            --ads-per-campaign ads_campaign_performance canary_budgets_snapshot \
            gaelp_users.persistent_touchpoints "hill(x) = x^S / (x^S + K^S)" adstock overclaim_realised \
-           transition_matrix "bq-load --upsert" "Exit status:" "70  internal"; do
+           transition_matrix customer_transactions BG/NBD Gamma-Gamma "time unit the week" \
+           expected_repeat_purchases_52_weeks "bq-load --upsert" "Exit status:" "70  internal"; do
     [[ "$output" == *"$w"* ]] || { echo "help lacks: $w"; false; }
   done
   run -70 bash -c 'sim-generate --help > /dev/full'
@@ -46,15 +48,24 @@ rows_between() { # FILE FROM TO
 
 @test "a day's rows are the same whichever window produced them" {
   # Days 30-39 of a 60-day window against a 10-day window on those days;
-  # the journeys include users acquired before the short window started.
-  sim-generate --start 2024-05-01 --days 60 --seed 3 --tables ads_campaign_performance,ads_ad_performance,ga4_aggregates,gaelp_users.journey_sessions,gaelp_users.persistent_touchpoints > "$BATS_TEST_TMPDIR/long.ndjson"
+  # the journeys include users acquired before the short window started,
+  # the transactions customers acquired before it.
+  sim-generate --start 2024-05-01 --days 60 --seed 3 --tables ads_campaign_performance,ads_ad_performance,ga4_aggregates,gaelp_users.journey_sessions,gaelp_users.persistent_touchpoints,customer_transactions > "$BATS_TEST_TMPDIR/long.ndjson"
   sim-generate --start 2024-05-31 --days 10 --seed 3 > "$BATS_TEST_TMPDIR/short.ndjson"
   grep -v canary_budgets_snapshot "$BATS_TEST_TMPDIR/short.ndjson" > "$BATS_TEST_TMPDIR/short2.ndjson"
   rows_between "$BATS_TEST_TMPDIR/long.ndjson" 2024-05-31 2024-06-09 > "$BATS_TEST_TMPDIR/long10.ndjson"
   [ "$(grep -c . "$BATS_TEST_TMPDIR/long10.ndjson")" -gt 1000 ]
   diff "$BATS_TEST_TMPDIR/long10.ndjson" "$BATS_TEST_TMPDIR/short2.ndjson"
-  # Sessions of users acquired before 2024-05-31 are there.
+  # Sessions of users acquired before 2024-05-31 are there, and repeat
+  # purchases of customers acquired before 2024-05-01.
   grep -F '"session_id":"u-150-' "$BATS_TEST_TMPDIR/short2.ndjson" | grep -q .
+  grep -F '"_table":"customer_transactions"' "$BATS_TEST_TMPDIR/short2.ndjson" |
+    grep -E '"customer_id":"u-([0-9]|[1-9][0-9]|1[01][0-9])-' | grep -qF '"first_purchase":false'
+  # A window far from the origin (day 700) too.
+  sim-generate --start 2025-11-01 --days 20 --seed 3 --tables customer_transactions > "$BATS_TEST_TMPDIR/late.ndjson"
+  sim-generate --start 2025-11-15 --days 2 --seed 3 --tables customer_transactions > "$BATS_TEST_TMPDIR/late2.ndjson"
+  [ "$(grep -c . "$BATS_TEST_TMPDIR/late2.ndjson")" -gt 5 ]
+  rows_between "$BATS_TEST_TMPDIR/late.ndjson" 2025-11-15 2025-11-16 | diff - "$BATS_TEST_TMPDIR/late2.ndjson"
   # Two windows back to back equal one long window.
   sim-generate --start 2024-05-01 --days 30 --seed 3 | grep -v canary_budgets_snapshot > "$BATS_TEST_TMPDIR/a.ndjson"
   sim-generate --start 2024-05-31 --days 30 --seed 3 | grep -v canary_budgets_snapshot >> "$BATS_TEST_TMPDIR/a.ndjson"
@@ -67,7 +78,8 @@ rows_between() { # FILE FROM TO
   [ "$status" -eq 0 ] || { echo "$stderr"; false; }
   counts() {
     for t in ads_campaign_performance ads_ad_performance ga4_aggregates \
-             gaelp_users.journey_sessions gaelp_users.persistent_touchpoints canary_budgets_snapshot; do
+             gaelp_users.journey_sessions gaelp_users.persistent_touchpoints customer_transactions \
+             canary_budgets_snapshot; do
       echo "$t $(sqlite3 "$WH" "ATTACH '$AELP_HOME/gaelp_users.sqlite' AS gaelp_users; SELECT count(*) FROM $t")"
     done
   }
@@ -190,6 +202,85 @@ rows_between() { # FILE FROM TO
   [ "$(jq -s '[.[] | select(.touch_type == "conversion" and (.conversion_id == null or .session_id == null or .conversion_type == null))] | length' "$T")" -eq 0 ]
 }
 
+@test "customer_transactions: first purchases are the journeys' purchases, ids unique, by time" {
+  D="$BATS_FILE_TMPDIR"
+  X="$D/customer_transactions.ndjson" S="$D/gaelp_users.journey_sessions.ndjson"
+  [ "$(grep -c . "$X")" -gt 1000 ]
+  [ -z "$(jq -r .transaction_id "$X" | sort | uniq -d)" ]
+  # Rows come by time: the file is sorted by occurred_at.
+  jq -r .occurred_at "$X" | sort -c
+  # Every purchase conversion up to the window's end is a first purchase with
+  # its user, time, value and channel; the other first purchases are of users
+  # acquired before the window (2024-03-01 is day 60), whose sessions are not in it.
+  jq -c 'select(.conversion_type == "purchase" and .converted_at < "2024-06-29")
+         | [.user_id, .converted_at, .conversion_value, .channel]' "$S" | sort > "$D/conv.txt"
+  jq -c 'select(.first_purchase) | [.customer_id, .occurred_at, .value, .channel]' "$X" | sort > "$D/first.txt"
+  [ "$(grep -c . "$D/conv.txt")" -gt 500 ]
+  [ -z "$(comm -23 "$D/conv.txt" "$D/first.txt")" ]
+  run -0 jq -r '.[0] | split("-")[1]' < <(comm -13 "$D/conv.txt" "$D/first.txt")
+  for a in "${lines[@]}"; do [ "$a" -le 60 ]; done
+  # tx-USER-K: K = 1 is the first purchase; a customer's rows keep its channel,
+  # and for a customer first seen in the window K runs 1, 2, ... in time order.
+  run -0 jq -rs 'group_by(.customer_id) | map(select(any(.[]; .first_purchase))) as $g
+    | [$g[] | select((map(.channel) | unique | length) != 1
+        or (sort_by(.occurred_at, (.transaction_id | split("-") | last | tonumber))
+            | map(.transaction_id | split("-") | last | tonumber)) != [range(1; length + 1)]
+        or (map(select(.first_purchase)) | .[0].transaction_id | endswith("-1") | not))] | length,
+      ($g | map(select(length > 1)) | length)' "$X"
+  echo "$output"
+  [ "${lines[0]}" -eq 0 ] && [ "${lines[1]}" -gt 100 ]
+  # The truth counts the rows by acquisition channel.
+  run -0 jq -rn --slurpfile x "$X" --slurpfile t "$D/truth.json" '
+    $t[0].customers.channels | to_entries[] | .key as $c
+    | ([$x[] | select(.channel == $c and .first_purchase)] | length) as $f
+    | ([$x[] | select(.channel == $c and (.first_purchase | not))] | length) as $r
+    | "\($c) \($f) \(.value.window_first_purchases) \($r) \(.value.window_repeat_purchases)"'
+  echo "$output"
+  [ "${#lines[@]}" -eq 9 ]
+  while read -r c f tf r tr; do [ "$f" -eq "$tf" ] && [ "$r" -eq "$tr" ]; done <<< "$output"
+  # --help's parameter table is the truth's.
+  run -0 jq -r '.customers.channels | to_entries[] | .value as $v
+    | "\(.key) \($v.r) \($v.alpha) \($v.a) \($v.b) \($v.p) \($v.q) \($v.gamma) \($v.expected_repeat_purchases_52_weeks)"' "$D/truth.json"
+  help="$(sim-generate --help)"
+  while read -r c r al a b p q g e; do
+    line=$(grep -E "^  $c +[0-9]" <<< "$help" | tail -n 1)   # the customers' table, after the KPI's
+    awk -v l="$line" -v w="$r $al $a $b $p $q $g $e" 'BEGIN { n = split(l, x, " "); split(w, y, " ")
+      for (i = 1; i <= 8; i++) if ((x[i + 1] - y[i]) > 0.006 || (y[i] - x[i + 1]) > 0.006) exit 1 }' ||
+      { echo "help: $line; truth: $w"; false; }
+  done <<< "$output"
+}
+
+@test "customer_transactions: repeat purchases per channel follow the truth's BG/NBD" {
+  # Two years of customers: a channel's mean repeat purchases in the 26 weeks
+  # after a first purchase made before 2025-06-01 (so all 26 weeks are in the
+  # window), against E[X(26)] from the truth's parameters (eq. 9, the 2F1 by
+  # its series), within 4 standard errors; email buys again more than tiktok.
+  sim-generate --start 2024-01-01 --days 731 --seed 9 --users 200 --tables customer_transactions \
+    --truth "$BATS_TEST_TMPDIR/t.json" > "$BATS_TEST_TMPDIR/x.ndjson"
+  run -0 jq -rn --slurpfile x "$BATS_TEST_TMPDIR/x.ndjson" --slurpfile t "$BATS_TEST_TMPDIR/t.json" '
+    def f21(a; b; c; z): {k: 0, t: 1, s: 1} | until(.k > 20 and .t < 1e-12 * .s;
+      .t *= (a + .k) * (b + .k) / ((c + .k) * (.k + 1)) * z | .s += .t | .k += 1) | .s;
+    def ex(m; t): (m.a + m.b - 1) / (m.a - 1) * (1 - pow(m.alpha / (m.alpha + t); m.r)
+      * f21(m.r; m.b; m.a + m.b - 1; t / (m.alpha + t)));
+    ($x | group_by(.customer_id) | map(select(any(.[]; .first_purchase))
+       | (map(select(.first_purchase))[0]) as $f | select($f.occurred_at < "2025-06-01")
+       | {c: $f.channel, n: ([.[] | select((.first_purchase | not) and
+            ((.occurred_at | fromdate) - ($f.occurred_at | fromdate)) <= 26 * 604800)] | length)})
+       | group_by(.c)) as $g
+    | $g[] | .[0].c as $c | (map(.n) | add / length) as $m
+    | (map((.n - $m) * (.n - $m)) | add / (length - 1) / length | sqrt) as $se
+    | "\($c) \(length) \($m) \($se) \(ex($t[0].customers.channels[$c]; 26))"'
+  echo "$output"
+  [ "${#lines[@]}" -eq 9 ]
+  while read -r c n m se e; do
+    [ "$n" -gt 100 ]
+    awk -v m="$m" -v se="$se" -v e="$e" 'BEGIN { exit !(m - e <= 4 * se && e - m <= 4 * se) }' ||
+      { echo "$c off"; false; }
+  done <<< "$output"
+  em=$(awk '$1 == "email" { print $3 }' <<< "$output") tt=$(awk '$1 == "tiktok" { print $3 }' <<< "$output")
+  awk -v a="$em" -v b="$tt" 'BEGIN { exit !(a > 2 * b) }'
+}
+
 @test "flighting leaves dark days, and the budget snapshot is of the last day" {
   D="$BATS_FILE_TMPDIR"
   run -0 jq -rs '[.[] | select(.cost_micros == 0 and .campaign_status == "PAUSED") | .campaign_id] | unique | length' \
@@ -205,6 +296,14 @@ rows_between() { # FILE FROM TO
   [ "$(printf '%s\n' "$output" | jq -r ._table | sort -u | tr '\n' ' ')" = "canary_budgets_snapshot ga4_aggregates " ]
   run -0 sim-generate --start 2024-03-01 --days 2 --campaigns-per-channel 5 --ads-per-campaign 7 --tables ads_ad_performance
   [ "${#lines[@]}" -eq $((2 * 6 * 5 * 7)) ]
+  # Selecting a table does not change its rows.
+  sim-generate --start 2024-03-01 --days 120 --seed 7 --tables customer_transactions |
+    cmp - "$BATS_FILE_TMPDIR/customer_transactions.ndjson"
+  sim-generate --start 2024-03-01 --days 120 --seed 7 --tables gaelp_users.journey_sessions |
+    cmp - "$BATS_FILE_TMPDIR/gaelp_users.journey_sessions.ndjson"
+  # No users, no customers.
+  run -0 sim-generate --start 2024-03-01 --days 3 --users 0 --tables customer_transactions
+  [ -z "$output" ]
 }
 
 @test "bad usage exits 2 with a message" {

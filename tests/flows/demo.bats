@@ -21,12 +21,14 @@ DAY=2026-06-01
   echo "$output" | grep -E "^  weekly-2026-05-31 +gx_gate +ok "
   echo "$output" | grep -E "^  weekly-2026-05-31 +mmm_fit +ok "
   echo "$output" | grep -E "^  weekly-2026-05-31 +mmm_validate +ok "
+  echo "$output" | grep -E "^  weekly-2026-05-31 +ltv_fit +ok +in +[0-9]+ +out +[1-9][0-9]* "
+  echo "$output" | grep -E "^  weekly-2026-05-31 +uplift_score +ok "
   echo "$output" | grep -E "^  nightly-$DAY +budget_propose +ok "
   echo "$output" | grep -E "^  nightly-$DAY +budget_apply +ok "
   echo "$output" | grep -E "^  nightly-$DAY +bandit_decide +ok +in +[0-9]+ +out +[1-9][0-9]* "
   echo "$output" | grep -E "^  nightly-$DAY +bandit_propose +ok "
   echo "$output" | grep -E "^  nightly-$DAY +bandit_apply +ok "
-  [ "$(echo "$output" | grep -cE '^  (nightly|weekly)-[0-9-]+ +[a-z_]+ +(ok|failed) ')" -eq 22 ]
+  [ "$(echo "$output" | grep -cE '^  (nightly|weekly)-[0-9-]+ +[a-z_]+ +(ok|failed) ')" -eq 24 ]
   # The night's creatives: one leader per campaign with an eligible arm, and
   # the clearest loser paused in shadow by the person the demo plays.
   echo "$output" | grep -E "^  [0-9]+ [0-9]+ +cvr [0-9.]+% \([0-9.]+ to [0-9.]+\)  trials +[0-9]+  P\(best\) [0-9.]+ +share [0-9.]+%  leader$"
@@ -40,6 +42,9 @@ DAY=2026-06-01
   # What each channel gets under each attribution model, from the weekly run.
   echo "$output" | grep -E "^  channel +last +first +linear +position +markov +shapley +fractribution$"
   echo "$output" | grep -E "^  google_search +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.]+$"
+  # What a new customer from each channel is worth, and from all.
+  echo "$output" | grep -E "^  all +[0-9.]+ \([0-9.]+ to [0-9.]+\)  customers [1-9][0-9]*  first purchase [0-9.]+  repeat purchases in 52 weeks [0-9.]+  segment fit$"
+  [ "$(echo "$output" | grep -cE '^  [a-z_]+ +[0-9.]+ \([0-9.]+ to [0-9.]+\)  customers [1-9][0-9]*  first purchase [0-9.]+  repeat purchases in 52 weeks [0-9.]+  (segment|pooled) fit$')" -ge 2 ]
   # What each channel is worth, from the weekly run's fit.
   [ "$(echo "$output" | grep -cE '^  [a-z_]+ +conversions per 1000 spent [0-9.]+ \([0-9.]+ to [0-9.]+\)  daily [0-9]+ -> [0-9]+.*Robyn check: (ok|warn)$')" -eq 6 ]
   # Two years and a day of platform data: 6 channels x 2 campaigns x 731 days.

@@ -40,7 +40,7 @@ backfill() { # DAYS ending at $DAY
   total=$(counts | grep -v -e '^ops_' -e '^gx_' -e '^canary_changes ' -e '^bandit_' -e '^ab_experiments ' -e '^journey_' -e '^attribution_touchpoints ' | awk '{ s += $2 } END { print s }')
   [ "$loaded" -eq "$total" ]
   for t in ads_campaign_performance ads_ad_performance ga4_aggregates canary_budgets_snapshot \
-           gaelp_users.journey_sessions gaelp_users.persistent_touchpoints; do
+           gaelp_users.journey_sessions gaelp_users.persistent_touchpoints customer_transactions; do
     counts | grep -E "^$t [1-9][0-9]*$" || { echo "no rows in $t"; false; }
   done
   [ "$(bq-extract --query "SELECT COUNT(DISTINCT date) AS d FROM ads_campaign_performance")" = '{"d":45}' ]
@@ -142,9 +142,11 @@ backfill() { # DAYS ending at $DAY
   run bq-extract --query "SELECT step, status FROM ops_flow_runs WHERE run_id = 'weekly-$DAY' ORDER BY started_at"
   [ "${lines[0]}" = '{"step":"gx_gate","status":"ok"}' ]
   [ "${lines[1]}" = '{"step":"channel_attribute","status":"ok"}' ]
-  [ "${lines[2]}" = '{"step":"mmm_fit","status":"ok"}' ]
-  [ "${lines[3]}" = '{"step":"mmm_validate","status":"ok"}' ]
-  [ "${#lines[@]}" -eq 4 ]
+  [ "${lines[2]}" = '{"step":"ltv_fit","status":"ok"}' ]
+  [ "${lines[3]}" = '{"step":"uplift_score","status":"ok"}' ]
+  [ "${lines[4]}" = '{"step":"mmm_fit","status":"ok"}' ]
+  [ "${lines[5]}" = '{"step":"mmm_validate","status":"ok"}' ]
+  [ "${#lines[@]}" -eq 6 ]
   # The fit's rows: one ok run of 52 weeks to DAY, six channels; the check's rows for the week.
   [ "$(bq-extract --query "SELECT run_id, status, grain, start_date, end_date FROM mmm_runs")" = \
     '{"run_id":"mmm-weekly-2026-03-31","status":"ok","grain":"week","start_date":"2025-04-02","end_date":"2026-03-31"}' ]
@@ -168,8 +170,8 @@ backfill() { # DAYS ending at $DAY
   [ "$status" -eq 1 ]
   [[ "$stderr" == *"mmm-fit: diagnostics failed: max R-hat"* ]]
   run bq-extract --query "SELECT step, status FROM ops_flow_runs WHERE run_id = 'weekly-$DAY' ORDER BY started_at"
-  [ "${lines[2]}" = '{"step":"mmm_fit","status":"failed"}' ]
-  [ "${#lines[@]}" -eq 3 ]
+  [ "${lines[4]}" = '{"step":"mmm_fit","status":"failed"}' ]
+  [ "${#lines[@]}" -eq 5 ]
   bq-extract --query "SELECT status, diagnostics FROM mmm_runs" |
     jq -e '.status == "failed_diagnostics" and (.diagnostics.failing_parameters | length) > 0'
   [ "$(bq-extract --query "SELECT COUNT(*) AS n FROM mmm_allocations")" = '{"n":0}' ]
@@ -182,7 +184,7 @@ backfill() { # DAYS ending at $DAY
   run --separate-stderr "$REPO/pipelines/weekly.sh" "$DAY"
   [ "$status" -eq 65 ]
   [[ "$stderr" == *"the model needs at least parameters + 10 periods"* ]]
-  [ "$(bq-extract --query "SELECT step, status FROM ops_flow_runs WHERE run_id = 'weekly-$DAY' ORDER BY started_at" | jq -r .step | tr '\n' ' ')" = "gx_gate channel_attribute mmm_fit " ]
+  [ "$(bq-extract --query "SELECT step, status FROM ops_flow_runs WHERE run_id = 'weekly-$DAY' ORDER BY started_at" | jq -r .step | tr '\n' ' ')" = "gx_gate channel_attribute ltv_fit uplift_score mmm_fit " ]
 }
 
 @test "a flow refuses a day that is not a day" {

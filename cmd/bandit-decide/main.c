@@ -251,8 +251,9 @@ static void on_opt(int id, const char *arg, void *ctx)
 /* The newest ltv-fit run's priors, for --ltv-cac-ratio. */
 static void read_ltv(struct ltv_priors *pr)
 {
+	struct schema_set *set = schema_load(NULL);
 	struct wh_err we = { 0 };
-	struct wh *w = wh_open_env(schema_load(NULL), WH_OPEN_READ, &we);
+	struct wh *w = wh_open_env(set, WH_OPEN_READ, &we);
 	char err[600];
 	int rc;
 
@@ -261,6 +262,7 @@ static void read_ltv(struct ltv_priors *pr)
 		    we.msg);
 	rc = ltv_priors_read(w, pr, err, sizeof err);
 	wh_close(w);
+	schema_free(set);
 	if (rc)
 		die(rc, "--ltv-cac-ratio: %s", err);
 	if (!pr->run_id)
@@ -277,7 +279,7 @@ int main(int argc, char **argv)
 	struct bd_tally t = { 0 };
 	struct bd_serve_stats st = { 0 };
 	struct ltv_priors ltv = { 0 };
-	char err[1200], details[512], capbuf[64], *run_id = NULL;
+	char err[1200], details[512], capbuf[96], *run_id = NULL;
 	int rc, argi, contextual;
 	double ltv_ratio;
 
@@ -380,6 +382,9 @@ int main(int argc, char **argv)
 				snprintf(capbuf, sizeof capbuf, "CAC cap %.2f", a.p.cac_cap);
 			else
 				snprintf(capbuf, sizeof capbuf, "no CAC cap");
+			if (r.ltv)
+				snprintf(capbuf + strlen(capbuf), sizeof capbuf - strlen(capbuf),
+					 ", LTV caps (value_low / %g)", r.ltv_ratio);
 			if (in.from_warehouse)
 				snprintf(window, sizeof window, "over %s..%s", in.start, in.end);
 			else
@@ -390,6 +395,7 @@ int main(int argc, char **argv)
 		}
 	}
 	bd_input_free(&in);
+	ltv_priors_free(&ltv);
 	free(run_id);
 	return 0;
 }

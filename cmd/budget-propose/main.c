@@ -351,6 +351,7 @@ int main(int argc, char **argv)
 	}
 	free(r);
 	bp_input_free(&in);
+	ltv_priors_free(&pr);
 	free(run_id);
 	schema_free(set);
 	return 0;

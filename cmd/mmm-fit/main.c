@@ -210,6 +210,7 @@ static void value_from_ltv(struct fit_opts *o)
 		    "--value-per-conversion ltv: %s", we.msg);
 	rc = ltv_priors_read(w, &pr, err, sizeof err);
 	wh_close(w);
+	schema_free(set);
 	if (rc)
 		die(rc, "--value-per-conversion ltv: %s", err);
 	p = ltv_prior_for(&pr, "all");

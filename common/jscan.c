@@ -366,18 +366,18 @@ static int container(struct cur *c, int depth)
 /* A value at c->p into v (NULL: checked and skipped). */
 static int value(struct cur *c, struct jv *v, int depth)
 {
-	struct jv dummy;
+	struct jv unwanted;             /* where a skipped value is parsed to */
 	const char *b = c->p;
-	int rc;
+	int keep = v != NULL, rc;
 
-	if (!v)
-		v = &dummy;
+	if (!keep)
+		v = &unwanted;
 	if (c->p >= c->end)
 		return fail(c, "missing value");
 	switch (*c->p) {
 	case '"':
 		v->kind = JV_STRING;
-		return string(c, v != &dummy, &v->s, &v->n);
+		return string(c, keep, &v->s, &v->n);
 	case '{': case '[':
 		v->kind = JV_OTHER;
 		rc = container(c, depth);
@@ -491,8 +491,8 @@ int jscan_line(struct jscan *s, const char *text, size_t len, struct jv *v)
 					goto bad;
 				}
 			} else if (c.p < c.end && (*c.p == '-' || is_digit(*c.p))) {
-				struct jv dummy;
-				if (number(&c, want < s->nkey ? &v[want] : &dummy) != 0)
+				struct jv unwanted;     /* a member not asked for: checked, dropped */
+				if (number(&c, want < s->nkey ? &v[want] : &unwanted) != 0)
 					goto bad;
 			} else if (value(&c, want < s->nkey ? &v[want] : NULL, 1) != 0) {
 				goto bad;

@@ -235,3 +235,22 @@ size_t timestamp_from_epoch(double epoch, char *out)
 		 secs / 60 % 60, secs % 60, us);
 	return timestamp_canon(raw, strlen(raw), out, NULL);
 }
+
+int day_number(const char *s, size_t n, long long *days)
+{
+	if (!date_valid(s, n))
+		return -1;
+	*days = days_from_civil((s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0'),
+				(unsigned)((s[5] - '0') * 10 + (s[6] - '0')),
+				(unsigned)((s[8] - '0') * 10 + (s[9] - '0')));
+	return 0;
+}
+
+void day_format(long long days, char *out)
+{
+	long long y;
+	unsigned m, d;
+
+	civil_from_days(days, &y, &m, &d);
+	snprintf(out, 11, "%04lld-%02u-%02u", y, m, d);
+}

@@ -22,6 +22,10 @@ int date_valid(const char *s, size_t n);
 long long days_from_civil(long long y, unsigned m, unsigned d);
 /* The inverse: civil date of a day number. */
 void civil_from_days(long long z, long long *y, unsigned *m, unsigned *d);
+/* The day number of a DATE s[0..n): 0, or -1 when s is not a valid DATE. */
+int day_number(const char *s, size_t n, long long *days);
+/* A day number as "YYYY-MM-DD" (out holds 11 bytes or more). */
+void day_format(long long days, char *out);
 
 /*
  * Parse an RFC 3339 timestamp s[0..n) and write its canonical UTC form to

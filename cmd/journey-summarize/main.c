@@ -126,10 +126,12 @@ static void on_opt(int id, const char *arg, void *ctx)
 	}
 }
 
-static long long day_number(const char *d)
+/* The day number of a DATE the options already checked. */
+static long long day_of(const char *d)
 {
-	return days_from_civil(strtoll(d, NULL, 10), (unsigned)strtoul(d + 5, NULL, 10),
-			       (unsigned)strtoul(d + 8, NULL, 10));
+	long long n = 0;
+	day_number(d, strlen(d), &n);
+	return n;
 }
 
 int main(int argc, char **argv)
@@ -153,33 +155,25 @@ int main(int argc, char **argv)
 	timestamp_now(now, &nowe);
 	if (a.date) {
 		snprintf(date, sizeof date, "%s", a.date);
-		o.last_day = day_number(a.date);
+		o.last_day = day_of(a.date);
 	} else {
-		long long y;
-		unsigned m, d;
 		o.last_day = (long long)floor(nowe / JS_DAY) - 1;
-		civil_from_days(o.last_day, &y, &m, &d);
-		snprintf(date, sizeof date, "%04lld-%02u-%02u", y, m, d);
+		day_format(o.last_day, date);
 	}
 	o.first_day = o.last_day - a.days + 1;
 	o.lookback = a.lookback;
 	o.collapse = a.collapse;
 	o.max_len = a.max_len;
-	{
-		long long y;
-		unsigned m, d;
-		civil_from_days(o.first_day, &y, &m, &d);
-		snprintf(first, sizeof first, "%04lld-%02u-%02u", y, m, d);
-	}
+	day_format(o.first_day, first);
 	/* Sessions that can be in a path of a journey ending in the days: the
 	 * lookback keeps starts with floor((end - start) / day) <= L, so
 	 * start > first day's midnight - (L + 1) days. */
 	from = (double)(o.first_day - a.lookback - 1) * JS_DAY;
 	until = (double)(o.last_day + 1) * JS_DAY;
 	if (a.as_of) {
-		if (day_number(a.as_of) < o.last_day)
+		if (day_of(a.as_of) < o.last_day)
 			usage_error(&spec, "--as-of %s is before --date %s", a.as_of, date);
-		until = (double)(day_number(a.as_of) + 1) * JS_DAY;
+		until = (double)(day_of(a.as_of) + 1) * JS_DAY;
 	}
 
 	if (a.run_id)

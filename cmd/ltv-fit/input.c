@@ -112,14 +112,8 @@ static int txn_cmp(const void *pa, const void *pb)
 static int parse_day(const char *s, size_t n, long long *day)
 {
 	double ep;
-	if (n == 10 && date_valid(s, n)) {
-		long long y = 0;
-		unsigned mo = 0, d = 0;
-		if (sscanf(s, "%lld-%u-%u", &y, &mo, &d) != 3)
-			return -1;
-		*day = days_from_civil(y, mo, d);
-		return 0;
-	}
+	if (n == 10)
+		return day_number(s, n, day);
 	if (n > 10 && n < 64) {
 		char buf[64];
 		memcpy(buf, s, n);

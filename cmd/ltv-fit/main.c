@@ -122,11 +122,10 @@ struct args {
 
 static long long parse_day_opt(const char *opt, const char *arg)
 {
-	long long y = 0;
-	unsigned m = 0, d = 0;
-	if (!date_valid(arg, strlen(arg)) || sscanf(arg, "%lld-%u-%u", &y, &m, &d) != 3)
+	long long day;
+	if (day_number(arg, strlen(arg), &day) != 0)
 		usage_error(&spec, "--%s: '%s' is not a day (YYYY-MM-DD)", opt, arg);
-	return days_from_civil(y, m, d);
+	return day;
 }
 
 static void on_opt(int id, const char *arg, void *ctx)
@@ -160,14 +159,6 @@ static void on_opt(int id, const char *arg, void *ctx)
 	case O_RUNID: a->run_id = arg; break;
 	case O_QUIET: a->quiet = 1; break;
 	}
-}
-
-static void day_text(long long day, char out[16])
-{
-	long long y;
-	unsigned m, d;
-	civil_from_days(day, &y, &m, &d);
-	snprintf(out, 16, "%04lld-%02u-%02u", y, m, d);
 }
 
 /* ---- output ---- */
@@ -380,11 +371,11 @@ int main(int argc, char **argv)
 	run.period = a.period == 7 ? "week" : "day";
 	run.seg_col = a.seg;
 	if (a.cal) {
-		day_text(ro.cal_end, run.cal_end);
+		day_format(ro.cal_end, run.cal_end);
 		run.have_end = 1;
 	}
 	if (cs.cal_start != LLONG_MIN) {
-		day_text(cs.cal_start, run.cal_start);
+		day_format(cs.cal_start, run.cal_start);
 		run.have_start = 1;
 	}
 	so.horizon = a.horizon;

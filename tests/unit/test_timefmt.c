@@ -18,6 +18,18 @@ int main(void)
 	const char *why = NULL;
 	char out[TS_CANON_MAX];
 
+	{
+		char buf[11];
+		long long dn = 0;
+		CHECK(day_number("1997-09-30", 10, &dn) == 0 && dn == days_from_civil(1997, 9, 30));
+		CHECK(day_number("2024-02-29", 10, &dn) == 0 && dn == 19782);
+		day_format(dn, buf);
+		CHECK(strcmp(buf, "2024-02-29") == 0);
+		day_format(0, buf);
+		CHECK(strcmp(buf, "1970-01-01") == 0);
+		CHECK(day_number("2025-02-29", 10, &dn) == -1);
+		CHECK(day_number("2025-01-3", 9, &dn) == -1);
+	}
 	CHECK(date_valid("2025-01-31", 10));
 	CHECK(date_valid("2024-02-29", 10));
 	CHECK(!date_valid("2025-02-29", 10));
